@@ -1,0 +1,53 @@
+"""The `pimsim` command. Each command group lives in pimsim/commands/<name>.py and registers
+itself through `register(subparsers)`; its handler returns a dict (printed as JSON with --json)."""
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import sys
+
+from pimsim.errors import PimsimError
+
+COMMAND_MODULES = ["micro", "run", "scaling", "validate", "calibrate", "presets"]
+
+
+def add_common(p: argparse.ArgumentParser, plot: bool = True) -> None:
+    """Options shared by every command that prints results."""
+    p.add_argument("--preset", default="upmem-2556", help="preset name (models/*.toml) or path")
+    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="SECTION.FIELD=VALUE",
+                   help="override one preset value (repeatable), e.g. --set dpu.freq_mhz=500")
+    p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    if plot:
+        p.add_argument("--plot", metavar="FILE.png", help="also draw a figure to this file")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="pimsim", description="UPMEM processing-in-memory simulator")
+    sub = parser.add_subparsers(dest="command", required=True)
+    for name in COMMAND_MODULES:
+        try:
+            mod = importlib.import_module(f"pimsim.commands.{name}")
+        except ModuleNotFoundError as e:
+            if e.name == f"pimsim.commands.{name}":
+                continue  # command group not built yet
+            raise
+        mod.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        out = args.handler(args)
+    except PimsimError as e:
+        print(f"pimsim: error: {e}", file=sys.stderr)
+        return 2
+    if getattr(args, "json", False):
+        print(json.dumps(out, indent=None, default=str))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,341 @@
+"""Configuration: a frozen dataclass tree loaded from a TOML preset, plus dotted overrides.
+
+Every hardware number lives in `models/*.toml` with its source. The dataclasses below only
+name the fields, their units (suffixes) and their legal ranges; they hold no defaults for
+hardware numbers, so a preset that forgets one is an error, not a silent guess.
+"""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import math
+import tomllib
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Mapping
+
+from pimsim.errors import ConfigError
+
+MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
+DEFAULT_PRESET = "upmem-2556"
+
+
+def _f(lo: float | None = None, hi: float | None = None, doc: str = "", integer: bool = False):
+    """A config field with a legal range [lo, hi] and a one-line meaning."""
+    return field(metadata={"lo": lo, "hi": hi, "doc": doc, "integer": integer})
+
+
+# ---------------------------------------------------------------- the op-cost table
+# Operations a kernel's op-mix may name. Cost = instructions issued per operation.
+OP_TYPES = ("int32", "uint32", "int64", "uint64", "float", "double")
+ARITH_OPS = ("add", "sub", "mul", "div")
+KNOWN_OPS = tuple(f"{op}_{t}" for op in ARITH_OPS for t in OP_TYPES) + (
+    "logic_int32",      # and/or/xor/shift on 32 bit
+    "logic_int64",      # the same on 64 bit (two 32-bit halves)
+    "cmp_branch",       # compare and conditional branch
+    "load_wram",        # one WRAM load of up to 8 bytes (ld/lw/lh/lb)
+    "store_wram",       # one WRAM store of up to 8 bytes
+    "loop",             # per-iteration overhead of a compiled inner loop (index, bound, jump)
+    "call",             # a function call + return (e.g. into a runtime routine)
+    "dma_issue",        # instructions to set up and issue one mram_read/mram_write
+    "barrier_wait",     # instructions executed by one tasklet in barrier_wait
+    "mutex_lock",
+    "mutex_unlock",
+    "handshake",
+)
+
+
+# ---------------------------------------------------------------- sections
+@dataclass(frozen=True)
+class DpuConfig:
+    freq_mhz: float = _f(1, 10_000, "DPU clock")
+    max_tasklets: int = _f(1, 64, "hardware threads per DPU", integer=True)
+    pipeline_stages: int = _f(1, 64, "in-order pipeline depth", integer=True)
+    issue_interval_cycles: int = _f(1, 64, "min cycles between two issues of one tasklet (revolver)", integer=True)
+    issue_width: int = _f(1, 8, "instructions issued per cycle per DPU", integer=True)
+    wram_bytes: int = _f(1, 2**30, "WRAM scratchpad per DPU", integer=True)
+    mram_bytes: int = _f(1, 2**40, "MRAM bank per DPU", integer=True)
+    iram_bytes: int = _f(1, 2**30, "instruction memory per DPU", integer=True)
+    instruction_bytes: int = _f(1, 64, "size of one encoded instruction", integer=True)
+    stack_bytes_per_tasklet: int = _f(0, 2**20, "default WRAM stack reserved per tasklet", integer=True)
+    nr_mutexes: int = _f(0, 4096, "hardware mutexes (atomic bits) usable as mutexes", integer=True)
+
+
+@dataclass(frozen=True)
+class DmaConfig:
+    read_alpha_cycles: float = _f(0, 1e6, "fixed cost of one MRAM->WRAM DMA")
+    read_beta_cycles_per_byte: float = _f(0, 1e3, "per-byte cost of MRAM->WRAM DMA")
+    write_alpha_cycles: float = _f(0, 1e6, "fixed cost of one WRAM->MRAM DMA")
+    write_beta_cycles_per_byte: float = _f(0, 1e3, "per-byte cost of WRAM->MRAM DMA")
+    min_bytes: int = _f(1, 2**20, "smallest legal DMA", integer=True)
+    max_bytes: int = _f(1, 2**20, "largest legal DMA", integer=True)
+    multiple_bytes: int = _f(1, 4096, "DMA sizes must be a multiple of this", integer=True)
+    align_bytes: int = _f(1, 4096, "MRAM and WRAM addresses must be aligned to this", integer=True)
+
+
+@dataclass(frozen=True)
+class OpCostConfig:
+    """Instructions per operation. `instructions` maps every name in KNOWN_OPS to a cost."""
+    instructions: Mapping[str, float] = field(default_factory=dict, metadata={"table": True})
+
+    def cost(self, opmix: Mapping[str, float]) -> float:
+        """Instructions for one instance of an op-mix {op: count}."""
+        table = self.instructions
+        total = 0.0
+        for op, count in opmix.items():
+            try:
+                total += table[op] * count
+            except KeyError:
+                raise ConfigError(
+                    f"op-mix names unknown operation {op!r}; known: {', '.join(KNOWN_OPS)}") from None
+        return total
+
+
+@dataclass(frozen=True)
+class TopologyConfig:
+    nr_dpus: int = _f(1, 10**6, "working DPUs in the system", integer=True)
+    dpus_per_chip: int = _f(1, 1024, "DPUs per PIM chip", integer=True)
+    dpus_per_rank: int = _f(1, 4096, "DPUs per rank", integer=True)
+    nr_ranks: int = _f(1, 10**4, "ranks in the system", integer=True)
+    nr_sockets: int = _f(1, 64, "CPU sockets", integer=True)
+    controllers_per_socket: int = _f(1, 64, "memory controllers per socket", integer=True)
+    channels_per_controller: int = _f(1, 64, "DDR channels per memory controller", integer=True)
+
+
+@dataclass(frozen=True)
+class TransferConfig:
+    """Host<->DPU transfers. Bandwidths in 10^9 bytes/s."""
+    cpu_dpu_serial_gbps: float = _f(1e-6, 1e4, "CPU->DPU bandwidth of one DPU (serial copy)")
+    dpu_cpu_serial_gbps: float = _f(1e-6, 1e4, "DPU->CPU bandwidth of one DPU (serial copy)")
+    cpu_dpu_rank_exponent: float = _f(0, 1, "parallel CPU->DPU bandwidth in a rank = serial * n^exponent")
+    dpu_cpu_rank_exponent: float = _f(0, 1, "parallel DPU->CPU bandwidth in a rank = serial * n^exponent")
+    broadcast_rank_gbps: float = _f(1e-6, 1e4, "delivered bandwidth of a broadcast to a full rank")
+    channel_gbps: float = _f(1e-6, 1e4, "peak bandwidth of one DDR channel shared by its ranks")
+    call_overhead_us: float = _f(0, 1e6, "fixed host cost of one transfer call")
+    per_dpu_overhead_us: float = _f(0, 1e6, "fixed cost per DPU within a transfer call")
+
+
+@dataclass(frozen=True)
+class LaunchConfig:
+    launch_overhead_us: float = _f(0, 1e7, "fixed cost of a dpu_launch (boot + sync), per launch")
+    per_rank_overhead_us: float = _f(0, 1e6, "additional launch cost per rank involved")
+
+
+@dataclass(frozen=True)
+class HostConfig:
+    mem_gbps: float = _f(1e-6, 1e5, "host memory bandwidth for host compute phases")
+    ops_per_s: float = _f(1, 1e15, "host scalar operations per second")
+
+
+@dataclass(frozen=True)
+class SystemConfig:
+    name: str
+    description: str
+    dpu: DpuConfig
+    dma: DmaConfig
+    ops: OpCostConfig
+    topology: TopologyConfig
+    transfer: TransferConfig
+    launch: LaunchConfig
+    host: HostConfig
+    source_path: str = ""
+    calibration: Mapping[str, Any] = field(default_factory=dict)  # fit record, if calibrated
+
+    # ---- derived quantities, computed in one place
+    @property
+    def cycle_ps(self) -> float:
+        return 1e6 / self.dpu.freq_mhz
+
+    def hash(self) -> str:
+        """Stable hash of every modelled number (not the name/description/path)."""
+        d = to_dict(self)
+        for k in ("name", "description", "source_path", "calibration"):
+            d.pop(k, None)
+        return hashlib.sha256(json.dumps(d, sort_keys=True).encode()).hexdigest()[:16]
+
+    def with_overrides(self, overrides: Mapping[str, Any] | list[str] | None) -> "SystemConfig":
+        return apply_overrides(self, overrides)
+
+
+SECTIONS = {
+    "dpu": DpuConfig, "dma": DmaConfig, "ops": OpCostConfig, "topology": TopologyConfig,
+    "transfer": TransferConfig, "launch": LaunchConfig, "host": HostConfig,
+}
+
+
+# ---------------------------------------------------------------- loading
+def _check_value(path: str, f: dataclasses.Field, value: Any) -> Any:
+    md = f.metadata
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ConfigError(f"{path} = {value!r}: expected a number")
+    if md.get("integer"):
+        if isinstance(value, float):
+            if not value.is_integer():
+                raise ConfigError(f"{path} = {value!r}: expected an integer")
+            value = int(value)
+    else:
+        value = float(value)
+    if not math.isfinite(value):
+        raise ConfigError(f"{path} = {value!r}: expected a finite number")
+    lo, hi = md.get("lo"), md.get("hi")
+    if (lo is not None and value < lo) or (hi is not None and value > hi):
+        raise ConfigError(f"{path} = {value!r} is out of range: allowed {lo} .. {hi}")
+    return value
+
+
+def _build_section(name: str, cls: type, data: Mapping[str, Any]) -> Any:
+    if not isinstance(data, Mapping):
+        raise ConfigError(f"[{name}] must be a table, got {data!r}")
+    if cls is OpCostConfig:
+        return _build_ops(name, data)
+    known = {f.name: f for f in fields(cls)}
+    unknown = sorted(set(data) - set(known))
+    if unknown:
+        raise ConfigError(f"unknown key {name}.{unknown[0]}; allowed keys in [{name}]: {', '.join(known)}")
+    missing = sorted(set(known) - set(data))
+    if missing:
+        raise ConfigError(f"missing key {name}.{missing[0]} (every hardware number must be given, with its source)")
+    kwargs = {k: _check_value(f"{name}.{k}", known[k], v) for k, v in data.items()}
+    return cls(**kwargs)
+
+
+def _build_ops(name: str, data: Mapping[str, Any]) -> OpCostConfig:
+    unknown = sorted(set(data) - set(KNOWN_OPS))
+    if unknown:
+        raise ConfigError(f"unknown key {name}.{unknown[0]}; allowed operations: {', '.join(KNOWN_OPS)}")
+    missing = [op for op in KNOWN_OPS if op not in data]
+    if missing:
+        raise ConfigError(f"missing key {name}.{missing[0]} (every operation needs a cost)")
+    fake = field(metadata={"lo": 0, "hi": 1e7, "integer": False})
+    table = {op: _check_value(f"{name}.{op}", fake, data[op]) for op in KNOWN_OPS}
+    return OpCostConfig(instructions=MappingProxyType(table))
+
+
+def from_dict(data: Mapping[str, Any], source_path: str = "") -> SystemConfig:
+    data = dict(data)
+    meta = data.pop("preset", None)
+    calibration = data.pop("calibration", None)  # metadata written by `pimsim calibrate`
+    if not isinstance(meta, Mapping) or "name" not in meta:
+        raise ConfigError("a preset needs a [preset] table with at least `name`")
+    unknown = sorted(set(data) - set(SECTIONS))
+    if unknown:
+        raise ConfigError(f"unknown section [{unknown[0]}]; allowed: {', '.join(SECTIONS)}")
+    missing = sorted(set(SECTIONS) - set(data))
+    if missing:
+        raise ConfigError(f"missing section [{missing[0]}]")
+    sections = {name: _build_section(name, cls, data[name]) for name, cls in SECTIONS.items()}
+    cfg = SystemConfig(name=str(meta["name"]), description=str(meta.get("description", "")),
+                       source_path=source_path, calibration=MappingProxyType(dict(calibration or {})),
+                       **sections)
+    _check_consistency(cfg)
+    return cfg
+
+
+def _check_consistency(cfg: SystemConfig) -> None:
+    d, t, dma = cfg.dpu, cfg.topology, cfg.dma
+    if dma.min_bytes > dma.max_bytes:
+        raise ConfigError(f"dma.min_bytes = {dma.min_bytes} exceeds dma.max_bytes = {dma.max_bytes}")
+    if t.nr_dpus > t.nr_ranks * t.dpus_per_rank:
+        raise ConfigError(f"topology.nr_dpus = {t.nr_dpus} exceeds nr_ranks*dpus_per_rank = "
+                          f"{t.nr_ranks * t.dpus_per_rank}")
+    channels = t.nr_sockets * t.controllers_per_socket * t.channels_per_controller
+    if t.nr_ranks < channels:
+        raise ConfigError(f"topology.nr_ranks = {t.nr_ranks} is fewer than the {channels} channels")
+    if d.stack_bytes_per_tasklet * d.max_tasklets > d.wram_bytes:
+        raise ConfigError(f"dpu.stack_bytes_per_tasklet * max_tasklets = "
+                          f"{d.stack_bytes_per_tasklet * d.max_tasklets} exceeds dpu.wram_bytes = {d.wram_bytes}")
+
+
+def resolve_preset_path(name_or_path: str | Path) -> Path:
+    p = Path(name_or_path)
+    if p.suffix == ".toml" or p.exists():
+        if not p.exists():
+            raise ConfigError(f"preset file {str(p)!r} does not exist")
+        return p
+    candidates = [MODELS_DIR / f"{name_or_path}.toml", MODELS_DIR / "calibrated" / f"{name_or_path}.toml"]
+    for c in candidates:
+        if c.exists():
+            return c
+    raise ConfigError(f"unknown preset {str(name_or_path)!r}; available: {', '.join(available_presets())}")
+
+
+def available_presets() -> list[str]:
+    names = [p.stem for p in sorted(MODELS_DIR.glob("*.toml"))]
+    names += [p.stem for p in sorted((MODELS_DIR / "calibrated").glob("*.toml"))]
+    return names
+
+
+def load_preset(name_or_path: str | Path = DEFAULT_PRESET,
+                overrides: Mapping[str, Any] | list[str] | None = None) -> SystemConfig:
+    """Load a preset by name (from models/) or path, then apply `section.field=value` overrides."""
+    path = resolve_preset_path(name_or_path)
+    try:
+        data = tomllib.loads(path.read_text())
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(f"{path}: invalid TOML: {e}") from None
+    cfg = from_dict(data, source_path=str(path))
+    return apply_overrides(cfg, overrides)
+
+
+def parse_override(text: str) -> tuple[str, Any]:
+    """'dpu.freq_mhz=500' -> ('dpu.freq_mhz', 500)."""
+    if "=" not in text:
+        raise ConfigError(f"override {text!r} must look like section.field=value")
+    key, raw = text.split("=", 1)
+    key, raw = key.strip(), raw.strip()
+    try:
+        value: Any = tomllib.loads(f"v = {raw}")["v"]
+    except tomllib.TOMLDecodeError:
+        value = raw
+    return key, value
+
+
+def apply_overrides(cfg: SystemConfig, overrides: Mapping[str, Any] | list[str] | None) -> SystemConfig:
+    if not overrides:
+        return cfg
+    items = [parse_override(o) for o in overrides] if isinstance(overrides, list) else list(overrides.items())
+    data = to_dict(cfg)
+    for key, value in items:
+        parts = key.split(".")
+        if len(parts) != 2:
+            raise ConfigError(f"override key {key!r} must be section.field (sections: {', '.join(SECTIONS)})")
+        section, name = parts
+        if section not in SECTIONS:
+            raise ConfigError(f"unknown section in override {key!r}; allowed: {', '.join(SECTIONS)}")
+        target = data[section]["instructions"] if section == "ops" else data[section]
+        if name not in target:
+            raise ConfigError(f"unknown key {key}; allowed keys in [{section}]: {', '.join(target)}")
+        target[name] = value
+    meta = {"name": cfg.name, "description": cfg.description}
+    data = {k: v for k, v in data.items() if k in SECTIONS}
+    data["ops"] = data["ops"]["instructions"]
+    return from_dict({"preset": meta, "calibration": dict(cfg.calibration), **data},
+                     source_path=cfg.source_path)
+
+
+def to_dict(obj: Any) -> Any:
+    """Plain nested dict/JSON-able view of a config (mapping proxies become dicts)."""
+    if dataclasses.is_dataclass(obj):
+        return {f.name: to_dict(getattr(obj, f.name)) for f in fields(obj)}
+    if isinstance(obj, Mapping):
+        return {k: to_dict(v) for k, v in obj.items()}
+    return obj
+
+
+def to_toml(cfg: SystemConfig, header: str = "", extra_tables: Mapping[str, Mapping] | None = None) -> str:
+    """Serialise a config back to a TOML preset (used by `pimsim calibrate`)."""
+    lines = [f"# {line}" if line else "#" for line in header.splitlines()]
+    lines += ["", "[preset]", f"name = {json.dumps(cfg.name)}", f"description = {json.dumps(cfg.description)}"]
+    d = to_dict(cfg)
+    for section in SECTIONS:
+        lines += ["", f"[{section}]"]
+        values = d[section]["instructions"] if section == "ops" else d[section]
+        for k, v in values.items():
+            lines.append(f"{k} = {json.dumps(v)}")
+    for tname, table in (extra_tables or {}).items():
+        lines += ["", f"[{tname}]"]
+        for k, v in table.items():
+            lines.append(f"{k} = {json.dumps(v)}")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,62 @@
+"""The DPU's MRAM<->WRAM DMA engine: one per DPU, FIFO, alpha + beta*bytes cycles per transfer.
+
+Service times are known when a request arrives, so the FIFO is exact with one event per DMA:
+a request starts when the engine frees up and finishes `alpha + beta*bytes` cycles later.
+Only the issuing tasklet waits; the others keep using the pipeline.
+"""
+from __future__ import annotations
+
+import simpy
+
+from pimsim.config import DmaConfig
+from pimsim.errors import DmaError
+
+READ, WRITE = "read", "write"
+
+
+def check_dma(cfg: DmaConfig, direction: str, nbytes: int, mram_addr: int, wram_addr: int,
+              mram_limit: int, wram_limit: int, who: str = "") -> None:
+    """Raise DmaError for anything the SDK's mram_read/mram_write would reject."""
+    call = "mram_read" if direction == READ else "mram_write"
+    where = f"{who}: " if who else ""
+    if not isinstance(nbytes, (int,)) or isinstance(nbytes, bool):
+        raise DmaError(f"{where}{call} size {nbytes!r} must be an integer number of bytes")
+    if nbytes < cfg.min_bytes or nbytes > cfg.max_bytes:
+        raise DmaError(f"{where}{call} of {nbytes} bytes: legal sizes are "
+                       f"{cfg.min_bytes}..{cfg.max_bytes} bytes")
+    if nbytes % cfg.multiple_bytes:
+        raise DmaError(f"{where}{call} of {nbytes} bytes: size must be a multiple of {cfg.multiple_bytes}")
+    for name, addr, limit in (("MRAM", mram_addr, mram_limit), ("WRAM", wram_addr, wram_limit)):
+        if addr % cfg.align_bytes:
+            raise DmaError(f"{where}{call} {name} address {addr:#x} is not {cfg.align_bytes}-byte aligned")
+        if addr < 0 or addr + nbytes > limit:
+            raise DmaError(f"{where}{call} {name} range [{addr:#x}, {addr + nbytes:#x}) exceeds "
+                           f"the {name} size of {limit} bytes")
+
+
+class DmaEngine:
+    def __init__(self, env: simpy.Environment, cfg: DmaConfig, cycle_ps: float):
+        self.env = env
+        self.cfg = cfg
+        self.cycle_ps = cycle_ps
+        self._free_at = 0          # env time at which the engine finishes its queue
+        self.busy_ps = 0
+        self.bytes = {READ: 0, WRITE: 0}
+        self.count = {READ: 0, WRITE: 0}
+
+    def service_cycles(self, direction: str, nbytes: int) -> float:
+        c = self.cfg
+        if direction == READ:
+            return c.read_alpha_cycles + c.read_beta_cycles_per_byte * nbytes
+        return c.write_alpha_cycles + c.write_beta_cycles_per_byte * nbytes
+
+    def transfer(self, direction: str, nbytes: int) -> simpy.Event:
+        """Queue a (pre-checked) transfer; the event fires when it completes."""
+        now = self.env.now
+        start = max(now, self._free_at)
+        service = round(self.service_cycles(direction, nbytes) * self.cycle_ps)
+        self._free_at = start + service
+        self.busy_ps += service
+        self.bytes[direction] += nbytes
+        self.count[direction] += 1
+        return self.env.timeout(self._free_at - now)

@@ -1,0 +1,192 @@
+"""One DPU: tasklets running phase programs over a revolver pipeline, a DMA engine and syncs.
+
+A tasklet program is a generator `program(ctx, shape)` that `yield from`s the verbs of its
+TaskletContext: compute(op-mix), dma_read/dma_write(bytes), barrier_wait, mutex_lock/unlock,
+handshake_notify/handshake_wait_for. Each verb costs O(1) events.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable, Generator, Mapping
+
+import simpy
+
+from pimsim.config import SystemConfig
+from pimsim.errors import CapacityError, SyncError
+from pimsim.hw.dma import READ, WRITE, DmaEngine, check_dma
+from pimsim.hw.pipeline import RevolverPipeline
+from pimsim.hw.sync import Barrier, Handshakes, Mutex
+
+Program = Callable[["TaskletContext", Any], Generator]
+
+
+def check_tasklets(cfg: SystemConfig, nr_tasklets: int) -> None:
+    limit = cfg.dpu.max_tasklets
+    if isinstance(nr_tasklets, bool) or not isinstance(nr_tasklets, int) or not 1 <= nr_tasklets <= limit:
+        raise CapacityError(f"nr_tasklets = {nr_tasklets!r}: a DPU runs 1..{limit} tasklets "
+                            f"(dpu.max_tasklets of preset {cfg.name!r})")
+
+
+class Dpu:
+    def __init__(self, env: simpy.Environment, cfg: SystemConfig, nr_tasklets: int,
+                 wram_static_bytes: int = 0, mram_used_bytes: int = 0, iram_instructions: int = 0,
+                 trace: list | None = None):
+        check_tasklets(cfg, nr_tasklets)
+        self.env, self.cfg, self.nr_tasklets = env, cfg, nr_tasklets
+        d = cfg.dpu
+        stacks = nr_tasklets * d.stack_bytes_per_tasklet
+        if stacks + wram_static_bytes > d.wram_bytes:
+            raise CapacityError(f"WRAM overflow: {nr_tasklets} tasklet stacks x {d.stack_bytes_per_tasklet} B "
+                                f"+ {wram_static_bytes} B of static WRAM symbols = {stacks + wram_static_bytes} B "
+                                f"> dpu.wram_bytes = {d.wram_bytes} B")
+        if mram_used_bytes > d.mram_bytes:
+            raise CapacityError(f"MRAM overflow: kernel uses {mram_used_bytes} B > dpu.mram_bytes = {d.mram_bytes} B")
+        iram_limit = d.iram_bytes // d.instruction_bytes
+        if iram_instructions > iram_limit:
+            raise CapacityError(f"IRAM overflow: program of {iram_instructions} instructions > "
+                                f"{iram_limit} instructions (dpu.iram_bytes = {d.iram_bytes} B)")
+        self.wram_reserved = stacks + wram_static_bytes
+        self.heap_used = 0
+        self.mram_used_bytes = mram_used_bytes
+        self.pipeline = RevolverPipeline(env, cfg.cycle_ps, d.issue_interval_cycles, d.issue_width)
+        self.dma = DmaEngine(env, cfg.dma, cfg.cycle_ps)
+        self.barriers: dict[str, Barrier] = {}
+        self.mutexes: dict[str, Mutex] = {}
+        self.handshakes = Handshakes(env)
+        self.trace = trace
+
+    # ---- WRAM heap (mem_alloc / mem_reset), 8-byte aligned like the SDK's allocator
+    def mem_alloc(self, nbytes: int, who: str) -> int:
+        if nbytes < 0:
+            raise CapacityError(f"{who}: mem_alloc({nbytes}) of a negative size")
+        align = self.cfg.dma.align_bytes
+        size = -(-nbytes // align) * align
+        addr = self.wram_reserved + self.heap_used
+        if addr + size > self.cfg.dpu.wram_bytes:
+            raise CapacityError(
+                f"WRAM overflow: {who} mem_alloc({nbytes}) needs {addr + size} B in total "
+                f"(stacks + static {self.wram_reserved} B, heap {self.heap_used} B) > "
+                f"dpu.wram_bytes = {self.cfg.dpu.wram_bytes} B")
+        self.heap_used += size
+        return addr
+
+    def mem_reset(self) -> None:
+        self.heap_used = 0
+
+    def barrier(self, name: str, count: int | None) -> Barrier:
+        b = self.barriers.get(name)
+        if b is None:
+            count = self.nr_tasklets if count is None else count
+            if not 1 <= count <= self.nr_tasklets:
+                raise SyncError(f"barrier {name!r} for {count} tasklets, but the DPU runs {self.nr_tasklets}")
+            b = self.barriers[name] = Barrier(self.env, name, count)
+        elif count is not None and count != b.count:
+            raise SyncError(f"barrier {name!r} used with count {count}, but it was created for {b.count}")
+        return b
+
+    def mutex(self, name: str) -> Mutex:
+        m = self.mutexes.get(name)
+        if m is None:
+            if len(self.mutexes) >= self.cfg.dpu.nr_mutexes:
+                raise CapacityError(f"mutex {name!r} would be number {len(self.mutexes) + 1}; "
+                                    f"dpu.nr_mutexes = {self.cfg.dpu.nr_mutexes}")
+            m = self.mutexes[name] = Mutex(self.env, name)
+        return m
+
+
+class TaskletContext:
+    """What a tasklet program sees: its id, the tasklet count, and the phase verbs."""
+
+    def __init__(self, dpu: Dpu, tasklet_id: int):
+        self.dpu = dpu
+        self.id = tasklet_id
+        self.nr_tasklets = dpu.nr_tasklets
+        self.cfg = dpu.cfg
+        self._cost = dpu.cfg.ops.cost
+        self._env = dpu.env
+        self.instructions = 0.0
+        self.compute_ps = 0
+        self.dma_ps = 0
+        self.sync_ps = 0
+        self.finished_ps: int | None = None
+        self.waiting_on = "nothing (running)"
+
+    def me(self) -> int:
+        return self.id
+
+    def cost(self, opmix: Mapping[str, float]) -> float:
+        """Instructions of one op-mix under this preset (cache it in hot loops)."""
+        return self._cost(opmix)
+
+    def _mark(self, kind: str, start: int) -> None:
+        if self.dpu.trace is not None:
+            self.dpu.trace.append((self.id, kind, start, self._env.now))
+
+    # ---- compute
+    def compute(self, opmix: Mapping[str, float] | None = None, times: float = 1,
+                instructions: float | None = None) -> Generator:
+        """Issue `times` x op-mix instructions (or `instructions` directly) through the pipeline."""
+        instr = instructions if instructions is not None else self._cost(opmix or {}) * times
+        if instr < 0:
+            raise ValueError(f"tasklet {self.id}: compute of {instr} instructions")
+        start = self._env.now
+        self.waiting_on = "pipeline"
+        yield self.dpu.pipeline.execute(instr)
+        self.instructions += instr
+        self.compute_ps += self._env.now - start
+        self._mark("compute", start)
+
+    # ---- DMA
+    def _dma(self, direction: str, nbytes: int, mram_addr: int, wram_addr: int) -> Generator:
+        d = self.dpu
+        check_dma(self.cfg.dma, direction, nbytes, mram_addr, wram_addr,
+                  self.cfg.dpu.mram_bytes, self.cfg.dpu.wram_bytes, who=f"tasklet {self.id}")
+        issue = self.cfg.ops.instructions["dma_issue"]
+        if issue:
+            yield from self.compute(instructions=issue)
+        start = self._env.now
+        self.waiting_on = f"DMA {direction}"
+        yield d.dma.transfer(direction, nbytes)
+        self.dma_ps += self._env.now - start
+        self._mark(f"dma_{direction}", start)
+
+    def dma_read(self, nbytes: int, mram_addr: int = 0, wram_addr: int = 0) -> Generator:
+        """mram_read: MRAM -> WRAM."""
+        return self._dma(READ, nbytes, mram_addr, wram_addr)
+
+    def dma_write(self, nbytes: int, mram_addr: int = 0, wram_addr: int = 0) -> Generator:
+        """mram_write: WRAM -> MRAM."""
+        return self._dma(WRITE, nbytes, mram_addr, wram_addr)
+
+    # ---- synchronisation
+    def _sync_wait(self, ev: simpy.Event, what: str, start: int) -> Generator:
+        self.waiting_on = what
+        yield ev
+        self.sync_ps += self._env.now - start
+        self._mark("sync", start)
+
+    def barrier_wait(self, name: str = "barrier", count: int | None = None) -> Generator:
+        yield from self.compute(instructions=self.cfg.ops.instructions["barrier_wait"])
+        b = self.dpu.barrier(name, count)
+        yield from self._sync_wait(b.wait(self.id), f"barrier {name!r}", self._env.now)
+
+    def mutex_lock(self, name: str = "mutex") -> Generator:
+        yield from self.compute(instructions=self.cfg.ops.instructions["mutex_lock"])
+        m = self.dpu.mutex(name)
+        yield from self._sync_wait(m.lock(self.id), f"mutex {name!r}", self._env.now)
+
+    def mutex_unlock(self, name: str = "mutex") -> Generator:
+        self.dpu.mutex(name).unlock(self.id)
+        yield from self.compute(instructions=self.cfg.ops.instructions["mutex_unlock"])
+
+    def handshake_notify(self) -> Generator:
+        yield from self.compute(instructions=self.cfg.ops.instructions["handshake"])
+        yield from self._sync_wait(self.dpu.handshakes.notify(self.id), "handshake_notify", self._env.now)
+
+    def handshake_wait_for(self, notifier: int) -> Generator:
+        yield from self.compute(instructions=self.cfg.ops.instructions["handshake"])
+        ev = self.dpu.handshakes.wait_for(self.id, notifier, self.nr_tasklets)
+        yield from self._sync_wait(ev, f"handshake from tasklet {notifier}", self._env.now)
+
+    # ---- WRAM heap
+    def mem_alloc(self, nbytes: int) -> int:
+        return self.dpu.mem_alloc(nbytes, who=f"tasklet {self.id}")
