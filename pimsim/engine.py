@@ -34,6 +34,7 @@ class DpuRunResult:
     dma_read_count: int
     dma_write_count: int
     dma_busy_cycles: float
+    mram_write_end: int                      # highest MRAM byte written + 1
     config: SystemConfig = field(repr=False)
     provenance: Mapping[str, Any] = field(repr=False)
     trace: tuple | None = field(default=None, repr=False)   # (tasklet, kind, start_ps, end_ps)
@@ -68,7 +69,7 @@ class DpuRunResult:
             "dma_cycles": list(self.dma_cycles), "sync_cycles": list(self.sync_cycles),
             "dma_read_bytes": self.dma_read_bytes, "dma_write_bytes": self.dma_write_bytes,
             "dma_read_count": self.dma_read_count, "dma_write_count": self.dma_write_count,
-            "dma_busy_cycles": self.dma_busy_cycles,
+            "dma_busy_cycles": self.dma_busy_cycles, "mram_write_end": self.mram_write_end,
             "pipeline_utilisation": self.pipeline_utilisation, "dma_utilisation": self.dma_utilisation,
             "provenance": dict(self.provenance),
         }
@@ -112,7 +113,7 @@ def run_dpu(program: Program, shape: Any = None, nr_tasklets: int = 16,
         sync_cycles=tuple(cyc(c.sync_ps) for c in ctxs),
         dma_read_bytes=dpu.dma.bytes["read"], dma_write_bytes=dpu.dma.bytes["write"],
         dma_read_count=dpu.dma.count["read"], dma_write_count=dpu.dma.count["write"],
-        dma_busy_cycles=cyc(dpu.dma.busy_ps), config=cfg, provenance=provenance(cfg, seed),
+        dma_busy_cycles=cyc(dpu.dma.busy_ps), mram_write_end=dpu.dma.write_end, config=cfg, provenance=provenance(cfg, seed),
         trace=tuple(events) if events is not None else None,
     )
 

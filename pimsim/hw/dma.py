@@ -43,6 +43,7 @@ class DmaEngine:
         self.busy_ps = 0
         self.bytes = {READ: 0, WRITE: 0}
         self.count = {READ: 0, WRITE: 0}
+        self.write_end = 0         # highest MRAM address written + 1 (what the host may read back)
 
     def service_cycles(self, direction: str, nbytes: int) -> float:
         c = self.cfg
@@ -50,7 +51,7 @@ class DmaEngine:
             return c.read_alpha_cycles + c.read_beta_cycles_per_byte * nbytes
         return c.write_alpha_cycles + c.write_beta_cycles_per_byte * nbytes
 
-    def transfer(self, direction: str, nbytes: int) -> simpy.Event:
+    def transfer(self, direction: str, nbytes: int, mram_addr: int = 0) -> simpy.Event:
         """Queue a (pre-checked) transfer; the event fires when it completes."""
         now = self.env.now
         start = max(now, self._free_at)
@@ -59,4 +60,6 @@ class DmaEngine:
         self.busy_ps += service
         self.bytes[direction] += nbytes
         self.count[direction] += 1
+        if direction == WRITE:
+            self.write_end = max(self.write_end, mram_addr + nbytes)
         return self.env.timeout(self._free_at - now)

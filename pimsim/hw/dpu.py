@@ -145,7 +145,7 @@ class TaskletContext:
             yield from self.compute(instructions=issue)
         start = self._env.now
         self.waiting_on = f"DMA {direction}"
-        yield d.dma.transfer(direction, nbytes)
+        yield d.dma.transfer(direction, nbytes, mram_addr)
         self.dma_ps += self._env.now - start
         self._mark(f"dma_{direction}", start)
 

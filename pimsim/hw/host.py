@@ -1,0 +1,118 @@
+"""Host side of the machine: which rank and DDR channel each DPU sits on, and how long a
+host<->DPU transfer call takes.
+
+Model (every constant from the preset's [transfer] section, cited there):
+- A rank's link moves data for n of its DPUs in parallel at serial_bw * n^exponent
+  (bandwidth grows sublinearly with DPUs, as PrIM measured), per direction.
+- Ranks on one DDR channel share its bandwidth; channels run in parallel. A transfer call
+  lasts as long as its slowest channel: max(slowest rank on it, bytes on it / channel_bw).
+- Every call pays a fixed overhead, so bandwidth grows with transfer size.
+- A broadcast sends the buffer once per rank; the rank delivers it to all its DPUs.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Mapping, Sequence
+
+from pimsim.config import SystemConfig
+from pimsim.errors import HostApiError
+from pimsim.units import GB, PS_PER_S, PS_PER_US
+
+TO_DPU, FROM_DPU = "to_dpu", "from_dpu"
+
+
+@dataclass(frozen=True)
+class Topology:
+    """DPU i lives in rank i // dpus_per_rank; ranks are dealt round-robin over channels
+    (socket-major), so consecutive ranks land on different channels as the OS interleaves them."""
+    nr_dpus: int
+    dpus_per_rank: int
+    nr_ranks: int
+    nr_channels: int
+
+    @classmethod
+    def of(cls, cfg: SystemConfig, nr_dpus: int) -> "Topology":
+        t = cfg.topology
+        channels = t.nr_sockets * t.controllers_per_socket * t.channels_per_controller
+        return cls(nr_dpus, t.dpus_per_rank, -(-nr_dpus // t.dpus_per_rank), channels)
+
+    def rank_of(self, dpu: int) -> int:
+        return dpu // self.dpus_per_rank
+
+    def channel_of_rank(self, rank: int) -> int:
+        return rank % self.nr_channels
+
+    def dpus_per_rank_of(self, dpus: Sequence[int]) -> dict[int, int]:
+        counts: dict[int, int] = {}
+        for d in dpus:
+            r = d // self.dpus_per_rank
+            counts[r] = counts.get(r, 0) + 1
+        return counts
+
+
+def _gbps_ps(nbytes: float, gbps: float) -> float:
+    return nbytes / (gbps * GB) * PS_PER_S
+
+
+def rank_bandwidth_gbps(cfg: SystemConfig, direction: str, n: int) -> float:
+    tr = cfg.transfer
+    if direction == TO_DPU:
+        return tr.cpu_dpu_serial_gbps * n ** tr.cpu_dpu_rank_exponent
+    if direction == FROM_DPU:
+        return tr.dpu_cpu_serial_gbps * n ** tr.dpu_cpu_rank_exponent
+    raise HostApiError(f"transfer direction {direction!r}: use {TO_DPU!r} or {FROM_DPU!r}")
+
+
+@dataclass(frozen=True)
+class TransferCost:
+    total_ps: int
+    rank_ps: Mapping[int, int]      # busy time of each rank involved
+    channel_ps: Mapping[int, int]   # busy time of each channel involved
+    bytes: int                      # bytes delivered to / read from DPUs
+
+
+def parallel_transfer(cfg: SystemConfig, topo: Topology, direction: str,
+                      bytes_per_dpu: Mapping[int, int], broadcast: bool = False) -> TransferCost:
+    """One dpu_push_xfer (or dpu_broadcast_to) call over the given DPUs."""
+    tr = cfg.transfer
+    per_rank: dict[int, list[int]] = {}
+    for dpu, nbytes in bytes_per_dpu.items():
+        per_rank.setdefault(topo.rank_of(dpu), []).append(nbytes)
+    rank_ps: dict[int, int] = {}
+    channel_bytes: dict[int, float] = {}
+    channel_slowest: dict[int, float] = {}
+    for rank, sizes in per_rank.items():
+        n = len(sizes)
+        if broadcast:
+            # The host sends the buffer once; the rank delivers it to all its DPUs at the
+            # measured full-rank broadcast rate (bytes delivered per DPU-rank).
+            link_bytes = max(sizes)
+            t = _gbps_ps(link_bytes * topo.dpus_per_rank, tr.broadcast_rank_gbps)
+        else:
+            # A parallel transfer moves equal-size buffers; the rank is as slow as its largest.
+            link_bytes = max(sizes) * n
+            t = _gbps_ps(link_bytes, rank_bandwidth_gbps(cfg, direction, n))
+        t += n * tr.per_dpu_overhead_us * PS_PER_US
+        rank_ps[rank] = round(t)
+        ch = topo.channel_of_rank(rank)
+        channel_bytes[ch] = channel_bytes.get(ch, 0.0) + link_bytes
+        channel_slowest[ch] = max(channel_slowest.get(ch, 0.0), t)
+    channel_ps = {ch: round(max(channel_slowest[ch], _gbps_ps(b, tr.channel_gbps)))
+                  for ch, b in channel_bytes.items()}
+    total = round(tr.call_overhead_us * PS_PER_US) + (max(channel_ps.values()) if channel_ps else 0)
+    return TransferCost(total, rank_ps, channel_ps, sum(bytes_per_dpu.values()))
+
+
+def serial_transfer(cfg: SystemConfig, topo: Topology, direction: str, dpu: int, nbytes: int) -> TransferCost:
+    """One dpu_copy_to / dpu_copy_from call: one DPU at the serial bandwidth."""
+    tr = cfg.transfer
+    t = _gbps_ps(nbytes, rank_bandwidth_gbps(cfg, direction, 1)) + tr.per_dpu_overhead_us * PS_PER_US
+    rank, ch = topo.rank_of(dpu), topo.channel_of_rank(topo.rank_of(dpu))
+    return TransferCost(round(tr.call_overhead_us * PS_PER_US + t), {rank: round(t)}, {ch: round(t)}, nbytes)
+
+
+def host_compute_ps(cfg: SystemConfig, nbytes: float = 0, ops: float = 0) -> int:
+    """A host compute phase: streaming `nbytes` through memory and `ops` scalar operations."""
+    if nbytes < 0 or ops < 0:
+        raise HostApiError(f"host compute with negative work (bytes={nbytes}, ops={ops})")
+    return round(_gbps_ps(nbytes, cfg.host.mem_gbps) + ops / cfg.host.ops_per_s * PS_PER_S)

@@ -1,0 +1,1 @@
+"""Host-side workloads: PrIM benchmarks (prim/), ML training (ml/), pipeline training (pipeline/)."""

@@ -1,0 +1,70 @@
+"""The PrIM benchmark suite (Gomez-Luna et al., IEEE Access 2022) on pimsim.
+
+Each workload is a module here defining
+    NAME, DESCRIPTION, DEFAULT_SIZE (PrIM's 1-rank strong-scaling size), PARAMS (PrIM host
+    parameters with defaults), and
+    run(dpus, tasklets, size, params, timing_only, config, seed) -> pimsim.host_api.RunResult
+doing PrIM's host steps: partition, transfer, launch, gather, merge (and inter-DPU steps).
+`size` is the total problem size with the meaning of validation/measurements/README.md.
+"""
+from __future__ import annotations
+
+import importlib
+from typing import Any, Mapping
+
+from pimsim.config import SystemConfig, load_preset
+from pimsim.errors import PimsimError
+
+# name -> module (pimsim.workloads.prim.<module>)
+MODULES = {
+    "VA": "va", "GEMV": "gemv", "SpMV": "spmv", "SEL": "sel", "UNI": "uni", "BS": "bs", "TS": "ts",
+    "BFS": "bfs", "MLP": "mlp", "NW": "nw", "HST-S": "hst_s", "HST-L": "hst_l", "RED": "red",
+    "SCAN-SSA": "scan_ssa", "SCAN-RSS": "scan_rss", "TRNS": "trns",
+}
+NAMES = tuple(MODULES)
+
+
+def canonical(name: str) -> str:
+    for n in MODULES:
+        if n.lower() == name.lower().replace("_", "-"):
+            return n
+    raise PimsimError(f"unknown PrIM workload {name!r}; known: {', '.join(MODULES)}")
+
+
+def module(name: str):
+    name = canonical(name)
+    try:
+        return importlib.import_module(f"pimsim.workloads.prim.{MODULES[name]}")
+    except ModuleNotFoundError as e:
+        if e.name == f"pimsim.workloads.prim.{MODULES[name]}":
+            raise PimsimError(f"PrIM workload {name} is not implemented yet") from None
+        raise
+
+
+def available() -> list[str]:
+    out = []
+    for n in MODULES:
+        try:
+            module(n)
+            out.append(n)
+        except PimsimError:
+            pass
+    return out
+
+
+def run(name: str, dpus: int = 1, tasklets: int = 16, size: int | None = None,
+        params: Mapping[str, Any] | None = None, timing_only: bool = False,
+        config: SystemConfig | str | None = None, overrides: Mapping[str, Any] | list[str] | None = None,
+        seed: int = 0):
+    """Run one PrIM workload; returns a RunResult (time_ms has cpu_dpu, dpu_kernel, inter_dpu,
+    dpu_cpu, host, total; verified is True when the output matched the reference)."""
+    mod = module(name)
+    cfg = config if isinstance(config, SystemConfig) else load_preset(config or "upmem-2556")
+    cfg = cfg.with_overrides(overrides)
+    p = dict(mod.PARAMS)
+    for k, v in (params or {}).items():
+        if k not in p:
+            raise PimsimError(f"{canonical(name)} has no parameter {k!r}; parameters: {', '.join(p) or 'none'}")
+        p[k] = v
+    return mod.run(dpus=dpus, tasklets=tasklets, size=size if size is not None else mod.DEFAULT_SIZE,
+                   params=p, timing_only=timing_only, config=cfg, seed=seed)
