@@ -1,0 +1,80 @@
+"""Loading measurement CSVs: every row validated, errors name file, line and field."""
+import pytest
+
+from pimsim.analysis import measurements as ms
+from pimsim.analysis.measurements import MeasurementError
+
+HEADER = "source,system,workload,variant,nr_dpus,nr_tasklets,size,metric,value,unit,uncertainty\n"
+GOOD = "paper,sys,VA,v,4,,1048576,dpu_kernel_time,1.5,ms,\n"
+
+
+def write(tmp_path, body, name="m.csv"):
+    p = tmp_path / name
+    p.write_text(HEADER + body)
+    return p
+
+
+def test_project_measurements_load():
+    pts = ms.load()
+    assert len(pts) >= 500
+    assert len({p.id for p in pts}) == len(pts)
+    names = {f.name for f in ms.default_files()}
+    assert "upmem_published_points.csv" in names
+    # raw source tables in other layouts are not part of the default set
+    assert "upimulator_hw_times_ms.csv" not in names
+
+
+def test_good_row(tmp_path):
+    (m,) = ms.load([write(tmp_path, GOOD)])
+    assert (m.workload, m.nr_dpus, m.nr_tasklets, m.size, m.value) == ("VA", 4, None, 1048576, 1.5)
+    assert m.id == "m.csv:2"
+    assert m.canonical_value == 1.5
+
+
+def test_units_convert_to_canonical(tmp_path):
+    (m,) = ms.load([write(tmp_path, GOOD.replace(",1.5,ms,", ",1500,us,"))])
+    assert m.canonical_value == pytest.approx(1.5)
+
+
+@pytest.mark.parametrize("bad,field", [
+    ("paper,sys,VA,v,four,,1,dpu_kernel_time,1.5,ms,", "nr_dpus"),
+    ("paper,sys,VA,v,0,,1,dpu_kernel_time,1.5,ms,", "nr_dpus"),
+    ("paper,sys,VA,v,4,2.5,1,dpu_kernel_time,1.5,ms,", "nr_tasklets"),
+    ("paper,sys,VA,v,4,,-3,dpu_kernel_time,1.5,ms,", "size"),
+    ("paper,sys,VA,v,4,,1,dpu_kernel_time,fast,ms,", "value"),
+    ("paper,sys,VA,v,4,,1,dpu_kernel_time,-1,ms,", "value"),
+    ("paper,sys,VA,v,4,,1,dpu_kernel_time,nan,ms,", "value"),
+    ("paper,sys,VA,v,4,,1,kernel_speed,1.5,ms,", "metric"),
+    ("paper,sys,VA,v,4,,1,dpu_kernel_time,1.5,GB/s,", "unit"),
+    (",sys,VA,v,4,,1,dpu_kernel_time,1.5,ms,", "source"),
+    ("paper,sys,,v,4,,1,dpu_kernel_time,1.5,ms,", "workload"),
+])
+def test_malformed_row_names_file_line_field(tmp_path, bad, field):
+    p = write(tmp_path, GOOD + GOOD + bad + "\n")
+    with pytest.raises(MeasurementError) as e:
+        ms.load([p])
+    assert "m.csv:4" in str(e.value)
+    assert repr(field) in str(e.value)
+
+
+def test_wrong_number_of_fields(tmp_path):
+    with pytest.raises(MeasurementError, match=r"m\.csv:2: 3 fields"):
+        ms.load([write(tmp_path, "a,b,c\n")])
+
+
+def test_bad_header(tmp_path):
+    p = tmp_path / "h.csv"
+    p.write_text("source,system,workload\n")
+    with pytest.raises(MeasurementError, match=r"h\.csv:1: header: missing column 'variant'"):
+        ms.load([p])
+
+
+def test_quoted_multiline_field_keeps_line_numbers(tmp_path):
+    body = '"two\nlines",sys,VA,v,4,,1,dpu_kernel_time,1.5,ms,\n' + GOOD
+    a, b = ms.load([write(tmp_path, body)])
+    assert a.line == 2 and b.line == 4
+
+
+def test_missing_file():
+    with pytest.raises(MeasurementError, match="does not exist"):
+        ms.load(["/nonexistent/x.csv"])

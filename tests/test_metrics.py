@@ -1,0 +1,50 @@
+"""Metrics against values computed by hand on a tiny set."""
+import math
+
+import pytest
+
+from pimsim.analysis import metrics
+
+# measured m = [1, 2, 4], predicted p = [1.1, 1.8, 5]
+#   |p-m|/m = [0.1, 0.1, 0.25] -> MAPE 15 %, median 10 %, max 25 %
+#   signed (p-m)/m = [0.1, -0.1, 0.25] -> mean 8.333 %
+#   mean(m) = 7/3; SS_tot = (4/3)^2 + (1/3)^2 + (5/3)^2 = 42/9 = 4.6667
+#   SS_res = 0.01 + 0.04 + 1 = 1.05 -> R^2 = 1 - 1.05 / 4.6667 = 0.775
+M = [1.0, 2.0, 4.0]
+P = [1.1, 1.8, 5.0]
+
+
+def test_summary_matches_hand_computed_values():
+    s = metrics.summary(M, P)
+    assert s["n"] == 3
+    assert s["mape"] == pytest.approx(15.0)
+    assert s["median_abs_pct_err"] == pytest.approx(10.0)
+    assert s["max_abs_pct_err"] == pytest.approx(25.0)
+    assert s["mean_pct_err"] == pytest.approx(25.0 / 3)
+    assert s["r2"] == pytest.approx(0.775)
+
+
+def test_r2_log_hand_computed():
+    # log10 m = [0, 0.30103, 0.60206]; mean 0.30103; SS_tot = 2 * 0.30103^2
+    lm = [0.0, math.log10(2), math.log10(4)]
+    lp = [math.log10(1.1), math.log10(1.8), math.log10(5)]
+    ss_res = sum((a - b) ** 2 for a, b in zip(lm, lp))
+    ss_tot = 2 * math.log10(2) ** 2
+    assert metrics.r2_log(M, P) == pytest.approx(1 - ss_res / ss_tot)
+
+
+def test_perfect_prediction():
+    s = metrics.summary(M, M)
+    assert s["r2"] == 1.0 and s["mape"] == 0.0 and s["max_abs_pct_err"] == 0.0
+
+
+def test_degenerate_sets():
+    assert metrics.summary([], [])["mape"] is None
+    one = metrics.summary([2.0], [3.0])
+    assert one["r2"] is None and one["mape"] == pytest.approx(50.0)
+    assert metrics.r2([5.0, 5.0], [4.0, 6.0]) is None  # no variance in the measured values
+
+
+def test_zero_measured_value_is_rejected():
+    with pytest.raises(ValueError):
+        metrics.summary([0.0, 1.0], [0.1, 1.0])
