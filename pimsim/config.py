@@ -39,6 +39,8 @@ KNOWN_OPS = tuple(f"{op}_{t}" for op in ARITH_OPS for t in OP_TYPES) + (
     "store_wram",       # one WRAM store of up to 8 bytes
     "loop",             # per-iteration overhead of a compiled inner loop (index, bound, jump)
     "call",             # a function call + return (e.g. into a runtime routine)
+    "mul32_setup",      # __mulsi3 prologue before its mul_step chain
+    "mul_step",         # one step (one multiplier bit) of the 32-bit multiply chain
     "dma_issue",        # instructions to set up and issue one mram_read/mram_write
     "barrier_wait",     # instructions executed by one tasklet in barrier_wait
     "mutex_lock",
