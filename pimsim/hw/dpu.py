@@ -48,7 +48,8 @@ class Dpu:
         self.heap_used = 0
         self.mram_used_bytes = mram_used_bytes
         self.pipeline = RevolverPipeline(env, cfg.cycle_ps, d.issue_interval_cycles, d.issue_width)
-        self.dma = DmaEngine(env, cfg.dma, cfg.cycle_ps)
+        self.dma = DmaEngine(env, cfg.dma, cfg.cycle_ps,
+                             issue_cycles=cfg.ops.instructions["dma_issue"] * d.issue_interval_cycles)
         self.barriers: dict[str, Barrier] = {}
         self.mutexes: dict[str, Mutex] = {}
         self.handshakes = Handshakes(env)
