@@ -130,3 +130,41 @@ static inline void *pimsim_calloc(size_t n, size_t size) {
 }
 
 #endif
+
+/* ---- per-DPU cycle counters (needs <dpu.h> included first) ---- */
+#ifdef DPU_ALLOCATE_ALL
+/* Reads DPU_CYCLES of every DPU and prints one pimsim.cycles line per DPU
+ * (max over tasklets). Not timed: call it outside the timed phases. */
+static inline void pimsim_report_cycles(struct dpu_set_t set, unsigned nr_dpus, unsigned nr_tasklets) {
+    struct dpu_set_t dpu;
+    unsigned i;
+    uint64_t *c = (uint64_t *)pimsim_calloc((size_t)nr_dpus * nr_tasklets, sizeof(uint64_t));
+    DPU_FOREACH(set, dpu, i) { DPU_ASSERT(dpu_prepare_xfer(dpu, c + (size_t)i * nr_tasklets)); }
+    DPU_ASSERT(dpu_push_xfer(set, DPU_XFER_FROM_DPU, "DPU_CYCLES", 0, nr_tasklets * sizeof(uint64_t),
+                             DPU_XFER_DEFAULT));
+    for (i = 0; i < nr_dpus; i++) {
+        uint64_t m = 0;
+        for (unsigned t = 0; t < nr_tasklets; t++)
+            if (c[(size_t)i * nr_tasklets + t] > m) m = c[(size_t)i * nr_tasklets + t];
+        printf("pimsim.cycles dpu=%u cycles=%llu\n", i, (unsigned long long)m);
+    }
+    free(c);
+}
+#endif
+
+/* ---- 1-D partition used by the streaming kernels (VA, RED, SEL, UNI, HST, SCAN) ----
+ * n elements of `elem_bytes` each over nr_dpus DPUs:
+ *   chunk  = divceil(n, nr_dpus) rounded up so chunk*elem_bytes is a multiple of 8
+ *            (DMA/transfer granularity); DPU i owns elements [i*chunk, i*chunk+count_i)
+ *   count_i = clamp(n - i*chunk, 0, chunk)
+ * Every DPU receives a chunk-sized transfer (parallel push needs equal sizes);
+ * the host pads the input to nr_dpus*chunk elements. PrIM does the same except
+ * that it rounds chunk up to a multiple of 8 elements when not 8-byte aligned. */
+static inline uint64_t pimsim_chunk(uint64_t n, unsigned nr_dpus, unsigned elem_bytes) {
+    uint64_t per8 = elem_bytes >= 8 ? 1 : 8 / elem_bytes;
+    return round_up(divceil(n, (uint64_t)nr_dpus), per8);
+}
+static inline uint64_t pimsim_count(uint64_t n, uint64_t chunk, unsigned i) {
+    uint64_t start = (uint64_t)i * chunk;
+    return start >= n ? 0 : (n - start < chunk ? n - start : chunk);
+}

@@ -1,0 +1,80 @@
+/*
+ * RED host: sum of n int64 elements split across DPUs (pimsim_chunk). Steps as
+ * PrIM RED: push arguments, push A, launch, pull DPU_RESULTS of every DPU
+ * (dpu_cpu), add the per-DPU sums on the host (inter_dpu).
+ *   -i <n>  elements (per DPU with -x 0, total with -x 1; PrIM default 6553600)
+ * Input: A[i] = rand(seed,0,i) >> 32 (32-bit values; the int64 sum cannot overflow).
+ * Output (-o): the int64 total.
+ */
+#include <dpu.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "common.h"
+#include "pimsim_host.h"
+
+#define VALUE_SHIFT 32 /* keep 32 of the 64 random bits */
+
+int main(int argc, char **argv) {
+    pimsim_common_t c = pimsim_common_defaults();
+    uint64_t n_arg = 6553600; /* PrIM RED default input size */
+    int opt;
+    while ((opt = getopt(argc, argv, PIMSIM_COMMON_OPTS "i:")) >= 0) {
+        if (pimsim_common_opt(&c, opt, optarg)) continue;
+        if (opt == 'i') n_arg = strtoull(optarg, NULL, 0);
+        else { fprintf(stderr, "usage: %s [-n dpus] [-i elements] [-x 0|1] [-w W] [-e E] [-s seed] [-o out]\n", argv[0]); return 1; }
+    }
+    struct dpu_set_t set, dpu;
+    unsigned nr_dpus, i;
+    DPU_ASSERT(dpu_alloc(c.nr_dpus, NULL, &set));
+    DPU_ASSERT(dpu_load(set, DPU_BINARY, NULL));
+    DPU_ASSERT(dpu_get_nr_dpus(set, &nr_dpus));
+
+    const uint64_t n = c.exp == 0 ? n_arg * nr_dpus : n_arg;
+    const uint64_t chunk = pimsim_chunk(n, nr_dpus, sizeof(T));
+    printf("pimsim.params workload=red nr_dpus=%u nr_tasklets=%d size=%llu block_size=%u type=int64 chunk=%llu\n",
+           nr_dpus, NR_TASKLETS, (unsigned long long)n, BLOCK_SIZE, (unsigned long long)chunk);
+
+    T *A = pimsim_calloc(nr_dpus * chunk, sizeof(T));
+    for (uint64_t k = 0; k < n; k++) A[k] = (T)(pimsim_rand(c.seed, 0, k) >> VALUE_SHIFT);
+    dpu_arguments_t *args = pimsim_calloc(nr_dpus, sizeof *args);
+    for (i = 0; i < nr_dpus; i++) args[i].size = (uint32_t)(pimsim_count(n, chunk, i) * sizeof(T));
+    dpu_results_t *res = pimsim_calloc((size_t)nr_dpus * NR_TASKLETS, sizeof *res);
+
+    pimsim_timer_t tm = {0};
+    T total = 0, ref = 0;
+    for (int rep = 0; rep < c.n_warmup + c.n_reps; rep++) {
+        tm.timing = rep >= c.n_warmup;
+        ptimer_start(&tm, PH_CPU);
+        ref = 0;
+        for (uint64_t k = 0; k < n; k++) ref += A[k];
+        ptimer_stop(&tm, PH_CPU);
+
+        ptimer_start(&tm, PH_CPU_DPU);
+        DPU_FOREACH(set, dpu, i) { DPU_ASSERT(dpu_prepare_xfer(dpu, &args[i])); }
+        DPU_ASSERT(dpu_push_xfer(set, DPU_XFER_TO_DPU, "DPU_INPUT_ARGUMENTS", 0, sizeof args[0], DPU_XFER_DEFAULT));
+        DPU_FOREACH(set, dpu, i) { DPU_ASSERT(dpu_prepare_xfer(dpu, A + chunk * i)); }
+        DPU_ASSERT(dpu_push_xfer(set, DPU_XFER_TO_DPU, DPU_MRAM_HEAP_POINTER_NAME, 0, chunk * sizeof(T), DPU_XFER_DEFAULT));
+        ptimer_stop(&tm, PH_CPU_DPU);
+
+        ptimer_start(&tm, PH_DPU_KERNEL);
+        DPU_ASSERT(dpu_launch(set, DPU_SYNCHRONOUS));
+        ptimer_stop(&tm, PH_DPU_KERNEL);
+
+        ptimer_start(&tm, PH_DPU_CPU);
+        DPU_FOREACH(set, dpu, i) { DPU_ASSERT(dpu_prepare_xfer(dpu, res + (size_t)i * NR_TASKLETS)); }
+        DPU_ASSERT(dpu_push_xfer(set, DPU_XFER_FROM_DPU, "DPU_RESULTS", 0, NR_TASKLETS * sizeof(dpu_results_t), DPU_XFER_DEFAULT));
+        ptimer_stop(&tm, PH_DPU_CPU);
+
+        ptimer_start(&tm, PH_INTER_DPU);
+        total = 0;
+        for (i = 0; i < nr_dpus; i++) total += res[(size_t)i * NR_TASKLETS].t_count;
+        ptimer_stop(&tm, PH_INTER_DPU);
+    }
+    pimsim_print_times(&tm, c.n_reps);
+    pimsim_report_cycles(set, nr_dpus, NR_TASKLETS);
+    int rc = pimsim_finish(total == ref, &total, sizeof total, c.out_path);
+    DPU_ASSERT(dpu_free(set));
+    return rc;
+}

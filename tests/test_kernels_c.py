@@ -1,0 +1,373 @@
+"""Helpers for the kernels_c tests: build with the gcc shim, run a host program,
+reproduce its seeded inputs in numpy, parse the DMA log, and compute the DMA
+pattern each kernel's partitioning rule implies (see kernels_c/README.md)."""
+
+from __future__ import annotations
+
+import collections
+import os
+import shutil
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+KERNELS_C = ROOT / "kernels_c"
+
+#: MRAM<->WRAM block of the kernels (BL=10, as the PrIM Makefiles).
+BLOCK_SIZE = 1024
+#: largest single DMA (UPMEM SDK mram_read/mram_write).
+DMA_MAX = 2048
+#: exit status of a program stopped by a shim rule (kernels_c/shim/include/pimsim_shim.h).
+SHIM_FAULT_EXIT = 3
+
+HAVE_TOOLCHAIN = shutil.which("gcc") is not None and shutil.which("make") is not None
+
+
+def build(build_dir: Path, nr_tasklets: int, kernels: list[str], extra: list[str] = ()) -> Path:
+    """`make SDK=shim` the given kernels (+ shim rule tests) into build_dir."""
+    cmd = ["make", "-s", "-C", str(KERNELS_C), "SDK=shim", f"NR_TASKLETS={nr_tasklets}",
+           f"BUILD={build_dir}", f"KERNELS={' '.join(kernels)}", f"-j{os.cpu_count() or 1}", *extra]
+    res = subprocess.run(cmd, capture_output=True, text=True)
+    if res.returncode != 0:
+        raise RuntimeError(f"build failed: {' '.join(cmd)}\n{res.stdout}\n{res.stderr}")
+    return build_dir
+
+
+# ---- the host programs' PRNG (kernels_c/common/pimsim_host.h) ----
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+
+
+def _mix64(z: np.ndarray) -> np.ndarray:
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return z ^ (z >> np.uint64(31))
+
+
+def prand(seed: int, stream: int, n: int, start: int = 0) -> np.ndarray:
+    """pimsim_rand(seed, stream, i) for i in [start, start+n), as uint64."""
+    with np.errstate(over="ignore"):
+        key = _mix64(np.array([np.uint64(seed) * _GOLDEN + np.uint64(stream)], dtype=np.uint64))[0]
+        i = np.arange(start + 1, start + n + 1, dtype=np.uint64)
+        return _mix64(key + i * _GOLDEN)
+
+
+# ---- running ----
+@dataclass
+class Run:
+    returncode: int
+    stdout: str
+    stderr: str
+    records: dict[str, dict[str, str]] = field(default_factory=dict)
+    cycles: dict[int, int] = field(default_factory=dict)
+    output: bytes = b""
+    launches: list["Launch"] = field(default_factory=list)
+
+
+@dataclass
+class Launch:
+    dpu: int
+    launch: int
+    nr_tasklets: int
+    dmas: list[tuple[int, str, int, int, int]]  # tasklet, direction, bytes, mram_addr, wram_addr
+
+    def histogram(self) -> dict[int, collections.Counter]:
+        """tasklet -> Counter{(direction, bytes): count}"""
+        h: dict[int, collections.Counter] = collections.defaultdict(collections.Counter)
+        for t, d, b, _, _ in self.dmas:
+            h[t][(d, b)] += 1
+        return dict(h)
+
+
+def parse_dma_log(text: str) -> list[Launch]:
+    launches: list[Launch] = []
+    for line in text.splitlines():
+        if line.startswith("#"):
+            kv = dict(p.split("=") for p in line[1:].split())
+            launches.append(Launch(int(kv["dpu"]), int(kv["launch"]), int(kv["nr_tasklets"]), []))
+        elif line:
+            t, d, b, m, w = line.split(",")
+            launches[-1].dmas.append((int(t), d, int(b), int(m), int(w)))
+    return launches
+
+
+def run(exe: Path, args: list[str], tmp: Path, dma_log: bool = True) -> Run:
+    out = tmp / "out.bin"
+    log = tmp / "dma.csv"
+    env = dict(os.environ)
+    env.pop("PIMSIM_DMA_LOG", None)
+    if dma_log:
+        env["PIMSIM_DMA_LOG"] = str(log)
+    res = subprocess.run([str(exe), *args, "-o", str(out)], capture_output=True, text=True, env=env, timeout=120)
+    r = Run(res.returncode, res.stdout, res.stderr)
+    for line in res.stdout.splitlines():
+        if line.startswith("pimsim."):
+            name, *kvs = line.split()
+            kv = dict(p.split("=", 1) for p in kvs)
+            if name == "pimsim.cycles":
+                r.cycles[int(kv["dpu"])] = int(kv["cycles"])
+            else:
+                r.records[name] = kv
+    if out.exists():
+        r.output = out.read_bytes()
+    if dma_log and log.exists():
+        r.launches = parse_dma_log(log.read_text())
+    return r
+
+
+# ---- partitioning rules (mirror kernels_c/common/pimsim_host.h) ----
+def divceil(a: int, b: int) -> int:
+    return -(-a // b)
+
+
+def round_up(a: int, b: int) -> int:
+    return divceil(a, b) * b
+
+
+def chunk_1d(n: int, nr_dpus: int, elem_bytes: int) -> int:
+    return round_up(divceil(n, nr_dpus), max(1, 8 // elem_bytes))
+
+
+def count_1d(n: int, chunk: int, i: int) -> int:
+    return max(0, min(chunk, n - i * chunk))
+
+
+def strided_blocks(nbytes: int, tasklet: int, nr_tasklets: int, block: int = BLOCK_SIZE) -> list[int]:
+    """Block lengths tasklet `tasklet` handles: offsets t*B, t*B + T*B, ... below nbytes."""
+    return [min(block, nbytes - off) for off in range(tasklet * block, nbytes, nr_tasklets * block)]
+
+
+def histo(pairs) -> collections.Counter:
+    return collections.Counter(pairs)
+
+
+# =============================================================================
+# tests
+# =============================================================================
+import pytest  # noqa: E402
+
+pytestmark = pytest.mark.skipif(not HAVE_TOOLCHAIN, reason="gcc/make not available")
+
+TASKLETS = (1, 11, 16)
+KERNELS = ["va", "red", "gemv", "sel", "hst-s"]
+
+
+@pytest.fixture(scope="session")
+def builds(tmp_path_factory):
+    """NR_TASKLETS -> build dir with every kernel and the shim rule tests."""
+    root = tmp_path_factory.mktemp("kernels_c_build")
+    return {nt: build(root / f"t{nt}", nt, KERNELS, ["all", "shim-tests"]) for nt in TASKLETS}
+
+
+def exe(builds, nt, kernel):
+    return builds[nt] / kernel / "host_app"
+
+
+def common_args(dpus, *extra):
+    return ["-n", str(dpus), "-x", "1", "-w", "0", "-e", "1", *map(str, extra)]
+
+
+def check_ok(r: Run):
+    assert r.returncode == 0, r.stderr + r.stdout
+    assert r.records["pimsim.result"]["status"] == "OK"
+    t = r.records["pimsim.time_ms"]
+    assert set(t) >= {"cpu_dpu", "dpu_kernel", "inter_dpu", "dpu_cpu"}
+
+
+def launch_histograms(r: Run, nr_dpus: int) -> list[dict[int, collections.Counter]]:
+    assert [l.dpu for l in r.launches] == list(range(nr_dpus)), "one launch per DPU expected"
+    return [l.histogram() for l in r.launches]
+
+
+def drop_empty(h: dict[int, collections.Counter]) -> dict[int, collections.Counter]:
+    return {t: c for t, c in h.items() if c}
+
+
+# ---- VA ----
+@pytest.mark.parametrize("nt", TASKLETS)
+@pytest.mark.parametrize("dpus,n", [(1, 1), (1, 4096), (3, 10001), (4, 70000), (5, 3)])
+def test_va(builds, tmp_path, nt, dpus, n):
+    r = run(exe(builds, nt, "va"), common_args(dpus, "-i", n), tmp_path)
+    check_ok(r)
+    a = (prand(1, 0, n) >> np.uint64(34)).astype(np.int32)
+    b = (prand(1, 1, n) >> np.uint64(34)).astype(np.int32)
+    np.testing.assert_array_equal(np.frombuffer(r.output, np.int32), a + b)
+    chunk = chunk_1d(n, dpus, 4)
+    for i, h in enumerate(launch_histograms(r, dpus)):
+        nbytes = round_up(count_1d(n, chunk, i) * 4, 8)
+        exp = {t: histo([(d, l) for l in strided_blocks(nbytes, t, nt) for d in ("read", "read", "write")])
+               for t in range(nt)}
+        assert h == drop_empty(exp)
+
+
+# ---- RED ----
+@pytest.mark.parametrize("nt", TASKLETS)
+@pytest.mark.parametrize("dpus,n", [(1, 1), (2, 2048), (3, 10001), (4, 65537)])
+def test_red(builds, tmp_path, nt, dpus, n):
+    r = run(exe(builds, nt, "red"), common_args(dpus, "-i", n), tmp_path)
+    check_ok(r)
+    a = (prand(1, 0, n) >> np.uint64(32)).astype(np.int64)
+    assert np.frombuffer(r.output, np.int64)[0] == a.sum()
+    chunk = chunk_1d(n, dpus, 8)
+    for i, h in enumerate(launch_histograms(r, dpus)):
+        nbytes = count_1d(n, chunk, i) * 8
+        exp = {t: histo(("read", l) for l in strided_blocks(nbytes, t, nt)) for t in range(nt)}
+        assert h == drop_empty(exp)
+
+
+def test_red_tree_variant(tmp_path):
+    """The handshake tree reduction (-DRED_TREE) gives the same sum."""
+    b = build(tmp_path / "tree", 16, ["red"], ["EXTRA_CFLAGS=-DRED_TREE"])
+    for nt_args in (common_args(2, "-i", 30001),):
+        r = run(b / "red" / "host_app", nt_args, tmp_path)
+        check_ok(r)
+        a = (prand(1, 0, 30001) >> np.uint64(32)).astype(np.int64)
+        assert np.frombuffer(r.output, np.int64)[0] == a.sum()
+
+
+# ---- GEMV ----
+@pytest.mark.parametrize("nt", TASKLETS)
+@pytest.mark.parametrize("dpus,m,k", [(1, 8, 256), (3, 37, 301), (2, 100, 700), (4, 3, 5)])
+def test_gemv(builds, tmp_path, nt, dpus, m, k):
+    r = run(exe(builds, nt, "gemv"), common_args(dpus, "-m", m, "-k", k), tmp_path)
+    check_ok(r)
+    a = (prand(1, 0, m * k) % np.uint64(50)).astype(np.uint32).reshape(m, k)
+    b = (prand(1, 1, k) % np.uint64(50)).astype(np.uint32)
+    ref = (a.astype(np.uint64) @ b.astype(np.uint64)).astype(np.uint32)
+    np.testing.assert_array_equal(np.frombuffer(r.output, np.uint32), ref)
+    blocks_per_row = divceil(k, BLOCK_SIZE // 4)
+    for i, h in enumerate(launch_histograms(r, dpus)):
+        rows = m // dpus + (i < m % dpus)
+        pairs = divceil(rows, 2)
+        exp = {}
+        for t in range(nt):
+            my = pairs // nt + (t < pairs % nt)
+            first = t * (pairs // nt) + min(t, pairs % nt)
+            valid = sum(min(2, rows - 2 * p) for p in range(first, first + my))
+            exp[t] = histo([("read", BLOCK_SIZE)] * (2 * blocks_per_row * valid) + [("write", 8)] * my)
+        assert h == drop_empty(exp)
+
+
+# ---- SEL ----
+@pytest.mark.parametrize("nt", TASKLETS)
+@pytest.mark.parametrize("dpus,n", [(1, 5), (3, 10001), (2, 40000)])
+def test_sel(builds, tmp_path, nt, dpus, n):
+    r = run(exe(builds, nt, "sel"), common_args(dpus, "-i", n), tmp_path)
+    check_ok(r)
+    a = prand(1, 0, n)
+    kept = a[a % np.uint64(2) == 1]
+    np.testing.assert_array_equal(np.frombuffer(r.output, np.uint64), kept)
+    regs = BLOCK_SIZE // 8
+    chunk = round_up(divceil(n, dpus), nt * regs)
+    padded = np.zeros(chunk * dpus, np.uint64)
+    padded[:n] = a
+    for i, h in enumerate(launch_histograms(r, dpus)):
+        blocks = padded[i * chunk:(i + 1) * chunk].reshape(-1, regs)
+        exp = {t: collections.Counter() for t in range(nt)}
+        for bidx, blk in enumerate(blocks):
+            t = bidx % nt
+            exp[t][("read", BLOCK_SIZE)] += 1
+            nk = int((blk % np.uint64(2) == 1).sum())
+            if nk:
+                exp[t][("write", nk * 8)] += 1
+        assert h == drop_empty(exp)
+
+
+# ---- HST-S ----
+@pytest.mark.parametrize("nt", TASKLETS)
+@pytest.mark.parametrize("dpus,n,bins", [(1, 5, 2), (3, 10001, 256), (2, 50000, 64), (1, 3000, 1024)])
+def test_hst_s(builds, tmp_path, nt, dpus, n, bins):
+    r = run(exe(builds, nt, "hst-s"), common_args(dpus, "-i", n, "-b", bins), tmp_path)
+    if nt * (bins * 4 + BLOCK_SIZE) + nt * 1024 > 65536:
+        # private histograms + blocks + 1 KB stacks do not fit the 64 KB WRAM
+        assert r.returncode == SHIM_FAULT_EXIT and "WRAM overflow" in r.stderr
+        return
+    check_ok(r)
+    px = (prand(1, 0, n) >> np.uint64(64 - 12)).astype(np.uint64)
+    ref = np.bincount(((px * np.uint64(bins)) >> np.uint64(12)).astype(np.int64), minlength=bins)
+    np.testing.assert_array_equal(np.frombuffer(r.output, np.uint32), ref)
+    chunk = chunk_1d(n, dpus, 4)
+    for i, h in enumerate(launch_histograms(r, dpus)):
+        nbytes = count_1d(n, chunk, i) * 4
+        exp = {t: histo(("read", round_up(l, 8)) for l in strided_blocks(nbytes, t, nt)) for t in range(nt)}
+        hb = bins * 4
+        exp[0].update(("write", min(DMA_MAX, hb - o)) for o in range(0, hb, DMA_MAX))
+        assert h == drop_empty(exp)
+
+
+# ---- the shim itself ----
+def shim_test(builds, nt, name, tmp_path, dpus=1):
+    return run(builds[nt] / "shim-tests" / name / "host_app", ["-n", str(dpus)], tmp_path)
+
+
+@pytest.mark.parametrize("name,message", [
+    ("dma_size", "mram_read: size 12 bytes is not a multiple of 8"),
+    ("dma_align_mram", "mram_read: MRAM address 0x8000004 is not 8-byte aligned"),
+    ("dma_align_wram", "mram_write: WRAM address"),
+    ("wram_overflow", "WRAM overflow"),
+    ("static_wram_overflow", "WRAM overflow at load: static 70000"),
+])
+def test_shim_rejects(builds, tmp_path, name, message):
+    r = shim_test(builds, 16, name, tmp_path)
+    assert r.returncode == SHIM_FAULT_EXIT
+    assert message in r.stderr
+    assert "launched" not in r.stdout
+
+
+def test_shim_wram_overflow_names_limit(builds, tmp_path):
+    r = shim_test(builds, 16, "wram_overflow", tmp_path)
+    assert "mem_alloc(24576)" in r.stderr and "stacks 16 x 1024" in r.stderr and "65536" in r.stderr
+
+
+def test_shim_dma_range(tmp_path):
+    """A 2056-byte DMA exceeds the SDK maximum of 2048 bytes."""
+    src = tmp_path / "big.c"
+    src.write_text('#include <alloc.h>\n#include <defs.h>\n#include <mram.h>\n'
+                   'int main(void){ if(me()==0){ mem_reset(); char *b = mem_alloc(4096);'
+                   ' mram_read(DPU_MRAM_HEAP_POINTER, b, 2056);} return 0; }\n')
+    inc = KERNELS_C / "shim" / "include"
+    so = tmp_path / "big.so"
+    for cmd in (["gcc", "-fPIC", "-pthread", "-I", str(inc), "-DNR_TASKLETS=1", "-Dmain=__pimsim_dpu_main",
+                 "-shared", "-o", str(so), str(src), str(KERNELS_C / "shim" / "src" / "dpu_rt.c")],
+                ["gcc", "-pthread", "-I", str(KERNELS_C / "shim" / "host"), "-I", str(inc),
+                 f'-DDPU_BINARY="{so}"', "-o", str(tmp_path / "host"),
+                 str(KERNELS_C / "shim" / "tests" / "host_launch.c"), str(KERNELS_C / "shim" / "src" / "host_rt.c"),
+                 "-ldl"]):
+        subprocess.run(cmd, check=True, capture_output=True)
+    r = run(tmp_path / "host", [], tmp_path)
+    assert r.returncode == SHIM_FAULT_EXIT
+    assert "size 2056 bytes is outside the SDK DMA range 8..2048 bytes" in r.stderr
+
+
+@pytest.mark.parametrize("nt", TASKLETS)
+def test_shim_primitives_and_log(builds, tmp_path, nt):
+    """Barrier, mutex, handshake chain and perfcounter work on every DPU; the log
+    has one section per DPU launch with the expected DMAs."""
+    r = shim_test(builds, nt, "dma_ok", tmp_path, dpus=3)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.count("result 1") == 3
+    assert [l.dpu for l in r.launches] == [0, 1, 2]
+    for l in r.launches:
+        assert l.nr_tasklets == nt
+        exp = {t: histo([("read", 8), ("read", 2048), ("write", 16)]) for t in range(nt)}
+        assert l.histogram() == exp
+        for t, d, b, m, w in l.dmas:
+            assert m == t * 4096 + (2048 if d == "write" else 0)
+            assert w % 8 == 0 and w > 0
+
+
+def test_no_dma_log_without_env(builds, tmp_path):
+    r = run(exe(builds, 1, "va"), common_args(1, "-i", 100), tmp_path, dma_log=False)
+    check_ok(r)
+    assert not (tmp_path / "dma.csv").exists()
+
+
+def test_weak_scaling_default(builds, tmp_path):
+    """-x 0 (PrIM default): -i is per DPU."""
+    r = run(exe(builds, 16, "va"), ["-n", "2", "-i", "1000", "-w", "0", "-e", "1"], tmp_path, dma_log=False)
+    check_ok(r)
+    assert r.records["pimsim.params"]["size"] == "2000"
+    assert len(r.output) == 2000 * 4
+    assert set(r.cycles) == {0, 1}
