@@ -71,6 +71,7 @@ class DmaConfig:
     read_beta_cycles_per_byte: float = _f(0, 1e3, "per-byte cost of MRAM->WRAM DMA")
     write_alpha_cycles: float = _f(0, 1e6, "fixed cost of one WRAM->MRAM DMA")
     write_beta_cycles_per_byte: float = _f(0, 1e3, "per-byte cost of WRAM->MRAM DMA")
+    pipeline_stall_fraction: float = _f(0, 0.99, "share of pipeline issue slots lost while the DMA engine is busy")
     min_bytes: int = _f(1, 2**20, "smallest legal DMA", integer=True)
     max_bytes: int = _f(1, 2**20, "largest legal DMA", integer=True)
     multiple_bytes: int = _f(1, 4096, "DMA sizes must be a multiple of this", integer=True)

@@ -15,6 +15,8 @@ instructions overlap other tasklets' transfers -- as PrIM's STREAM COPY-DMA show
 """
 from __future__ import annotations
 
+from typing import Callable
+
 import simpy
 
 from pimsim.config import DmaConfig
@@ -44,8 +46,11 @@ def check_dma(cfg: DmaConfig, direction: str, nbytes: int, mram_addr: int, wram_
 
 
 class DmaEngine:
-    def __init__(self, env: simpy.Environment, cfg: DmaConfig, cycle_ps: float, issue_cycles: float = 0.0):
+    def __init__(self, env: simpy.Environment, cfg: DmaConfig, cycle_ps: float, issue_cycles: float = 0.0,
+                 on_busy_change: Callable[[bool], None] | None = None):
         self.env = env
+        # Told when the engine goes busy/idle: the pipeline loses issue slots while it is busy.
+        self.on_busy_change = on_busy_change
         self.cfg = cfg
         self.cycle_ps = cycle_ps
         self.issue_cycles = issue_cycles   # part of alpha spent issuing the call (see module doc)
@@ -66,6 +71,7 @@ class DmaEngine:
     def transfer(self, direction: str, nbytes: int, mram_addr: int = 0) -> simpy.Event:
         """Queue a (pre-checked) transfer; the event fires when it completes."""
         now = self.env.now
+        was_idle = self._free_at <= now
         start = max(now, self._free_at)
         service = round(self.service_cycles(direction, nbytes) * self.cycle_ps)
         self._free_at = start + service
@@ -74,4 +80,13 @@ class DmaEngine:
         self.count[direction] += 1
         if direction == WRITE:
             self.write_end = max(self.write_end, mram_addr + nbytes)
-        return self.env.timeout(self._free_at - now)
+        done = self.env.timeout(self._free_at - now)
+        if self.on_busy_change is not None:
+            if was_idle:
+                self.on_busy_change(True)
+            done.callbacks.append(self._check_idle)
+        return done
+
+    def _check_idle(self, _ev) -> None:
+        if self._free_at <= self.env.now:
+            self.on_busy_change(False)

@@ -48,8 +48,11 @@ class Dpu:
         self.heap_used = 0
         self.mram_used_bytes = mram_used_bytes
         self.pipeline = RevolverPipeline(env, cfg.cycle_ps, d.issue_interval_cycles, d.issue_width)
+        stall = cfg.dma.pipeline_stall_fraction
+        on_busy = (lambda busy: self.pipeline.set_capacity(1.0 - stall if busy else 1.0)) if stall else None
         self.dma = DmaEngine(env, cfg.dma, cfg.cycle_ps,
-                             issue_cycles=cfg.ops.instructions["dma_issue"] * d.issue_interval_cycles)
+                             issue_cycles=cfg.ops.instructions["dma_issue"] * d.issue_interval_cycles,
+                             on_busy_change=on_busy)
         self.barriers: dict[str, Barrier] = {}
         self.mutexes: dict[str, Mutex] = {}
         self.handshakes = Handshakes(env)

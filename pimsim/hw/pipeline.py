@@ -2,7 +2,9 @@
 
 One instruction issues per cycle per DPU (issue_width), and a tasklet cannot issue again
 until `issue_interval_cycles` have passed. With k tasklets in compute phases each advances at
-min(1/interval, width/k) instructions per cycle. Rates change only when a compute phase
+min(1/interval, width*capacity/k) instructions per cycle, where capacity < 1 while the DMA
+engine moves data (it competes with the pipeline for WRAM; see models/*.toml
+dma.pipeline_stall_fraction). Rates change only when a compute phase
 starts or ends, so the server needs O(1) events per phase, never one per cycle.
 
 Implementation: all active jobs progress at the same rate, so we keep one "virtual work"
@@ -33,10 +35,11 @@ class RevolverPipeline:
         self._last = 0              # env time of the last update of _v
         self._gen = 0               # invalidates stale timers
         self.issued = 0.0           # instructions issued in total (for utilisation)
+        self.capacity = 1.0         # fraction of issue slots available (DMA contention lowers it)
 
     def _ps_per_instruction(self, k: int) -> float:
         """Time for one job to advance one instruction when k jobs share the pipeline."""
-        return self.cycle_ps * max(self.interval, k / self.width)
+        return self.cycle_ps * max(self.interval, k / (self.width * self.capacity))
 
     def _advance(self) -> None:
         now = self.env.now
@@ -57,6 +60,14 @@ class RevolverPipeline:
         heapq.heappush(self._jobs, (self._v + instructions, next(self._seq), done))
         self._schedule()
         return done
+
+    def set_capacity(self, capacity: float) -> None:
+        """Change the share of issue slots available from now on (exact: rates are piecewise constant)."""
+        if capacity == self.capacity:
+            return
+        self._advance()
+        self.capacity = capacity
+        self._schedule()
 
     def _schedule(self) -> None:
         self._gen += 1
