@@ -19,6 +19,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <dpu.h>
+
 #define divceil(n, m) (((n) + (m) - 1) / (m))
 #define round_up(n, m) (divceil((n), (m)) * (m))
 
@@ -129,10 +131,8 @@ static inline void *pimsim_calloc(size_t n, size_t size) {
     return p;
 }
 
-#endif
 
-/* ---- per-DPU cycle counters (needs <dpu.h> included first) ---- */
-#ifdef DPU_ALLOCATE_ALL
+/* ---- per-DPU cycle counters ---- */
 /* Reads DPU_CYCLES of every DPU and prints one pimsim.cycles line per DPU
  * (max over tasklets). Not timed: call it outside the timed phases. */
 static inline void pimsim_report_cycles(struct dpu_set_t set, unsigned nr_dpus, unsigned nr_tasklets) {
@@ -150,7 +150,6 @@ static inline void pimsim_report_cycles(struct dpu_set_t set, unsigned nr_dpus, 
     }
     free(c);
 }
-#endif
 
 /* ---- 1-D partition used by the streaming kernels (VA, RED, SEL, UNI, HST, SCAN) ----
  * n elements of `elem_bytes` each over nr_dpus DPUs:
@@ -168,3 +167,5 @@ static inline uint64_t pimsim_count(uint64_t n, uint64_t chunk, unsigned i) {
     uint64_t start = (uint64_t)i * chunk;
     return start >= n ? 0 : (n - start < chunk ? n - start : chunk);
 }
+
+#endif

@@ -1,0 +1,273 @@
+#!/usr/bin/env python3
+"""Measure the pimsim C kernels (kernels_c/) on a real UPMEM machine.
+
+Builds the kernels with the UPMEM SDK (`make SDK=upmem`), runs a sweep read
+from a TOML file (workloads x DPUs x tasklets x sizes), reads the host phase
+timers and DPU cycle counters the host programs print (`pimsim.*` lines, see
+kernels_c/common/pimsim_host.h) and appends rows in the measurement schema
+
+    source,system,workload,variant,nr_dpus,nr_tasklets,size,metric,value,unit,uncertainty
+
+(the schema of validation/measurements/*.csv), ready for `pimsim calibrate`.
+Metrics: cpu_dpu_time, dpu_kernel_time, inter_dpu_time, dpu_cpu_time (ms,
+mean of the timed repetitions) and dpu_cycles (max over DPUs and tasklets of
+the last repetition, DPU cycles).
+
+Without the SDK it exits with status 2 and names what is missing;
+--dry-run only prints the plan (builds and runs) and needs no SDK.
+--sdk shim runs the same pipeline with the gcc shim, to test the harness
+here: its times are host times and its "cycles" host nanoseconds, so rows are
+marked as such and must never be used for calibration.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as _dt
+import itertools
+import os
+import platform
+import shlex
+import shutil
+import subprocess
+import sys
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+KERNELS_C = ROOT / "kernels_c"
+SCHEMA = ["source", "system", "workload", "variant", "nr_dpus", "nr_tasklets", "size",
+          "metric", "value", "unit", "uncertainty"]
+#: SDK tools `make SDK=upmem` needs (kernels_c/Makefile).
+SDK_TOOLS = ("dpu-upmem-dpurte-clang", "dpu-pkg-config")
+#: size option and PrIM display name of each workload's host program.
+WORKLOADS = {
+    "va": ("-i", "VA"), "red": ("-i", "RED"), "gemv": ("-m", "GEMV"), "sel": ("-i", "SEL"),
+    "hst-s": ("-i", "HST-S"), "uni": ("-i", "UNI"), "bs": ("-i", "BS"), "ts": ("-i", "TS"),
+    "hst-l": ("-i", "HST-L"), "scan-ssa": ("-i", "SCAN-SSA"), "scan-rss": ("-i", "SCAN-RSS"),
+    "trns": ("-m", "TRNS"), "spmv": ("-i", "SpMV"), "bfs": ("-i", "BFS"), "mlp": ("-m", "MLP"),
+    "nw": ("-i", "NW"),
+}
+TIME_METRICS = {"cpu_dpu": "cpu_dpu_time", "dpu_kernel": "dpu_kernel_time",
+                "inter_dpu": "inter_dpu_time", "dpu_cpu": "dpu_cpu_time"}
+
+
+class SweepError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Point:
+    workload: str
+    nr_dpus: int
+    nr_tasklets: int
+    size: int
+    scaling: str
+    warmup: int
+    reps: int
+    block_log2: int
+    system: str
+    args: tuple[tuple[str, str], ...]
+
+    def host_args(self) -> list[str]:
+        flag = WORKLOADS[self.workload][0]
+        out = ["-n", str(self.nr_dpus), flag, str(self.size), "-x", "1" if self.scaling == "strong" else "0",
+               "-w", str(self.warmup), "-e", str(self.reps)]
+        for k, v in self.args:
+            out += [f"-{k}", v]
+        return out
+
+    def variant(self, sdk: str) -> str:
+        extra = "".join(f"; -{k} {v}" for k, v in self.args)
+        v = f"pimsim kernels_c; BL={self.block_log2}; {self.scaling} scaling{extra}"
+        return v + ("; SHIM BUILD (host times, not DPU measurements)" if sdk == "shim" else "")
+
+
+def _list(v, key, where):
+    vals = v if isinstance(v, list) else [v]
+    if not vals or not all(isinstance(x, int) and not isinstance(x, bool) and x > 0 for x in vals):
+        raise SweepError(f"{where}: '{key}' must be a positive integer or a non-empty list of them, got {v!r}")
+    return vals
+
+
+def load_sweep(path: Path) -> list[Point]:
+    try:
+        data = tomllib.loads(path.read_text())
+    except (OSError, tomllib.TOMLDecodeError) as e:
+        raise SweepError(f"cannot read sweep {path}: {e}") from e
+    defaults = data.get("defaults", {})
+    runs = data.get("run", [])
+    if not runs:
+        raise SweepError(f"{path}: no [[run]] tables")
+    points = []
+    for n, run in enumerate(runs):
+        where = f"{path}: run #{n + 1}"
+        cfg = {**defaults, **run}
+        unknown = set(cfg) - {"workload", "nr_dpus", "nr_tasklets", "sizes", "scaling", "warmup", "reps",
+                              "block_log2", "system", "args"}
+        if unknown:
+            raise SweepError(f"{where}: unknown keys {sorted(unknown)}")
+        wl = cfg.get("workload")
+        if wl not in WORKLOADS:
+            raise SweepError(f"{where}: workload {wl!r} not one of {sorted(WORKLOADS)}")
+        scaling = cfg.get("scaling", "strong")
+        if scaling not in ("strong", "weak"):
+            raise SweepError(f"{where}: scaling must be 'strong' or 'weak', got {scaling!r}")
+        for t in _list(cfg.get("nr_tasklets"), "nr_tasklets", where):
+            if t > 24:  # DPU hardware threads
+                raise SweepError(f"{where}: nr_tasklets {t} exceeds the 24 DPU hardware threads")
+        args = cfg.get("args", {})
+        if not isinstance(args, dict):
+            raise SweepError(f"{where}: args must be a table, got {args!r}")
+        for d, t, s in itertools.product(_list(cfg.get("nr_dpus"), "nr_dpus", where),
+                                         _list(cfg.get("nr_tasklets"), "nr_tasklets", where),
+                                         _list(cfg.get("sizes"), "sizes", where)):
+            points.append(Point(wl, d, t, s, scaling, int(cfg.get("warmup", 1)), int(cfg.get("reps", 3)),
+                                int(cfg.get("block_log2", 10)), str(cfg.get("system", "unspecified")),
+                                tuple(sorted((str(k), str(v)) for k, v in args.items()))))
+    return points
+
+
+def missing_sdk() -> list[str]:
+    """What `make SDK=upmem` needs and this machine lacks."""
+    missing = [t for t in SDK_TOOLS if shutil.which(t) is None]
+    if not missing:
+        r = subprocess.run(["dpu-pkg-config", "--cflags", "--libs", "dpu"], capture_output=True, text=True)
+        if r.returncode != 0:
+            missing.append("the 'dpu' pkg-config package (dpu-pkg-config --libs dpu failed: "
+                           f"{r.stderr.strip() or r.returncode})")
+    if shutil.which("make") is None:
+        missing.append("make")
+    return missing
+
+
+def build_dir(build_root: Path, sdk: str, nt: int, bl: int) -> Path:
+    return build_root / sdk / f"t{nt}_bl{bl}"
+
+
+def build_commands(points: list[Point], sdk: str, build_root: Path) -> list[list[str]]:
+    groups: dict[tuple[int, int], set[str]] = {}
+    for p in points:
+        groups.setdefault((p.nr_tasklets, p.block_log2), set()).add(p.workload)
+    return [["make", "-C", str(KERNELS_C), f"SDK={sdk}", f"NR_TASKLETS={nt}", f"BL={bl}",
+             f"BUILD={build_dir(build_root, sdk, nt, bl)}", f"KERNELS={' '.join(sorted(wls))}",
+             f"-j{os.cpu_count() or 1}"]
+            for (nt, bl), wls in sorted(groups.items())]
+
+
+def run_command(p: Point, sdk: str, build_root: Path) -> list[str]:
+    return [str(build_dir(build_root, sdk, p.nr_tasklets, p.block_log2) / p.workload / "host_app"), *p.host_args()]
+
+
+def parse_output(text: str) -> tuple[dict[str, str], dict[str, str], list[int]]:
+    times, result, cycles = {}, {}, []
+    for line in text.splitlines():
+        name, _, rest = line.partition(" ")
+        kv = dict(x.split("=", 1) for x in rest.split() if "=" in x)
+        if name == "pimsim.time_ms":
+            times = kv
+        elif name == "pimsim.result":
+            result = kv
+        elif name == "pimsim.cycles":
+            cycles.append(int(kv["cycles"]))
+    return times, result, cycles
+
+
+def rows_for(p: Point, sdk: str, stdout: str, source: str) -> list[dict[str, str]]:
+    times, result, cycles = parse_output(stdout)
+    if result.get("status") != "OK":
+        raise RuntimeError(f"{p.workload} {p.host_args()}: host program did not verify its output "
+                           f"(status={result.get('status')!r})")
+    missing = [k for k in TIME_METRICS if k not in times]
+    if missing:
+        raise RuntimeError(f"{p.workload}: no {missing} in the host program's pimsim.time_ms line")
+    base = {"source": source, "system": p.system, "workload": WORKLOADS[p.workload][1],
+            "variant": p.variant(sdk), "nr_dpus": str(p.nr_dpus), "nr_tasklets": str(p.nr_tasklets),
+            "size": str(p.size)}
+    unc = f"mean of {p.reps} timed reps after {p.warmup} warm-up; spread not recorded"
+    rows = [{**base, "metric": metric, "value": times[key], "unit": "ms", "uncertainty": unc}
+            for key, metric in TIME_METRICS.items()]
+    if cycles:
+        rows.append({**base, "metric": "dpu_cycles", "value": str(max(cycles)),
+                     "unit": "DPU cycles" if sdk == "upmem" else "host ns (shim)",
+                     "uncertainty": "last timed rep, max over DPUs and tasklets"})
+    return rows
+
+
+def append_rows(out: Path, rows: list[dict[str, str]]) -> None:
+    new = not out.exists() or out.stat().st_size == 0
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with out.open("a", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=SCHEMA)
+        if new:
+            w.writeheader()
+        w.writerows(rows)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--sweep", type=Path, default=Path(__file__).with_name("sweep_example.toml"))
+    ap.add_argument("--out", type=Path, default=Path("upmem_measurements.csv"),
+                    help="CSV to append rows to (created with a header if absent)")
+    ap.add_argument("--build-dir", type=Path, default=KERNELS_C / "build" / "collect")
+    ap.add_argument("--dry-run", action="store_true", help="print the builds and runs, do nothing")
+    ap.add_argument("--sdk", choices=("upmem", "shim"), default="upmem",
+                    help="upmem (default) on a real machine; shim only to test this script")
+    ap.add_argument("--source", default=None, help="source column (default: host name and date)")
+    a = ap.parse_args(argv)
+
+    try:
+        points = load_sweep(a.sweep)
+    except SweepError as e:
+        print(f"collect: {e}", file=sys.stderr)
+        return 2
+    builds = build_commands(points, a.sdk, a.build_dir)
+    if a.dry_run:
+        print(f"# plan: {len(builds)} build(s), {len(points)} run(s), rows appended to {a.out}")
+        for cmd in builds:
+            print("build:", shlex.join(cmd))
+        for p in points:
+            print("run:  ", shlex.join(run_command(p, a.sdk, a.build_dir)))
+        return 0
+    if a.sdk == "upmem":
+        missing = missing_sdk()
+        if missing:
+            print("collect: the UPMEM SDK is required to measure; missing: " + ", ".join(missing) +
+                  ". Install the SDK (https://sdk.upmem.com) and source its upmem_env.sh, "
+                  "or use --dry-run to see the plan.", file=sys.stderr)
+            return 2
+    elif shutil.which("gcc") is None or shutil.which("make") is None:
+        print("collect: --sdk shim needs gcc and make", file=sys.stderr)
+        return 2
+
+    source = a.source or (f"pimsim validation/collect on {platform.node()} "
+                          f"{_dt.datetime.now().astimezone().isoformat(timespec='seconds')}")
+    for cmd in builds:
+        r = subprocess.run(cmd, capture_output=True, text=True)
+        if r.returncode != 0:
+            print(f"collect: build failed: {shlex.join(cmd)}\n{r.stdout}{r.stderr}", file=sys.stderr)
+            return 1
+    n_rows = 0
+    for p in points:
+        cmd = run_command(p, a.sdk, a.build_dir)
+        r = subprocess.run(cmd, capture_output=True, text=True)
+        if r.returncode != 0:
+            print(f"collect: run failed ({r.returncode}): {shlex.join(cmd)}\n{r.stderr}", file=sys.stderr)
+            return 1
+        try:
+            rows = rows_for(p, a.sdk, r.stdout, source)
+        except RuntimeError as e:
+            print(f"collect: {e}", file=sys.stderr)
+            return 1
+        append_rows(a.out, rows)
+        n_rows += len(rows)
+        print(f"{p.workload} dpus={p.nr_dpus} tasklets={p.nr_tasklets} size={p.size}: "
+              + " ".join(f"{x['metric']}={x['value']}" for x in rows))
+    print(f"collect: appended {n_rows} rows to {a.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
