@@ -39,3 +39,10 @@ def cyclic_blocks(tasklet: int, nr_tasklets: int, nbytes: int, block: int = BLOC
         out.append((b, block if b + block < nbytes else nbytes - b))
         b += step
     return out
+
+
+def mulsi3(min_operand_bits: float) -> dict:
+    """Op-mix of one 32-bit integer multiply a*b: the runtime's __mulsi3 (UPMEM dpu-rt mul32.c)
+    orders the operands (mul32_setup) and runs one mul_step per significant bit of the smaller
+    one; the unrolled chain exits once the remaining bits are zero (at least one step)."""
+    return {"mul32_setup": 1, "mul_step": max(1.0, float(min_operand_bits))}

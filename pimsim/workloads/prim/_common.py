@@ -68,3 +68,9 @@ def concat_views(parts: list[np.ndarray] | None, dtype) -> np.ndarray | None:
     if parts is None:
         return None
     return np.concatenate([np.asarray(p).view(dtype) for p in parts]) if parts else np.zeros(0, dtype)
+
+
+def split_counts(n: int, per: int, nr_dpus: int) -> list[int]:
+    """Elements each DPU really owns when DPU i takes [i*per, (i+1)*per) of n: `per` for the
+    leading DPUs, the remainder for the next, 0 after that (PrIM's last-DPU size, clamped)."""
+    return [max(0, min(per, n - i * per)) for i in range(nr_dpus)]
