@@ -151,7 +151,7 @@ import pytest  # noqa: E402
 pytestmark = pytest.mark.skipif(not HAVE_TOOLCHAIN, reason="gcc/make not available")
 
 TASKLETS = (1, 11, 16)
-KERNELS = ["va", "red", "gemv", "sel", "hst-s"]
+KERNELS = ["va", "red", "gemv", "sel", "hst-s", "scan-ssa", "scan-rss"]
 
 
 @pytest.fixture(scope="session")
@@ -295,6 +295,27 @@ def test_hst_s(builds, tmp_path, nt, dpus, n, bins):
         hb = bins * 4
         exp[0].update(("write", min(DMA_MAX, hb - o)) for o in range(0, hb, DMA_MAX))
         assert h == drop_empty(exp)
+
+
+# ---- SCAN-SSA / SCAN-RSS ----
+@pytest.mark.parametrize("nt", TASKLETS)
+@pytest.mark.parametrize("kernel", ["scan-ssa", "scan-rss"])
+@pytest.mark.parametrize("dpus,n", [(1, 5), (3, 10001), (2, 40000)])
+def test_scan(builds, tmp_path, nt, kernel, dpus, n):
+    r = run(exe(builds, nt, kernel), common_args(dpus, "-i", n), tmp_path)
+    check_ok(r)
+    a = (prand(1, 0, n) >> np.uint64(32)).astype(np.int64)
+    np.testing.assert_array_equal(np.frombuffer(r.output, np.int64), np.cumsum(a))
+    chunk = round_up(divceil(n, dpus), nt * (BLOCK_SIZE // 8))
+    blocks_of = [len(range(t, chunk * 8 // BLOCK_SIZE, nt)) for t in range(nt)]
+    # two launches per DPU: all DPUs run pass 0, then all run pass 1
+    assert [(l.dpu, l.launch) for l in r.launches] == [(i, p) for p in (0, 1) for i in range(dpus)]
+    for l in r.launches:
+        rw = histo({("read", BLOCK_SIZE): 1, ("write", BLOCK_SIZE): 1})
+        ro = histo({("read", BLOCK_SIZE): 1})
+        per_block = ro if (kernel == "scan-rss" and l.launch == 0) else rw
+        exp = {t: collections.Counter({k: v * blocks_of[t] for k, v in per_block.items()}) for t in range(nt)}
+        assert l.histogram() == drop_empty(exp)
 
 
 # ---- the shim itself ----

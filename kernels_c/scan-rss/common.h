@@ -1,0 +1,2 @@
+/* SCAN-RSS shares the SCAN definitions of scan-ssa. */
+#include "../scan-ssa/common.h"
