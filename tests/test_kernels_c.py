@@ -392,3 +392,12 @@ def test_weak_scaling_default(builds, tmp_path):
     assert r.records["pimsim.params"]["size"] == "2000"
     assert len(r.output) == 2000 * 4
     assert set(r.cycles) == {0, 1}
+
+
+@pytest.mark.skipif(all(shutil.which(t) for t in ("dpu-upmem-dpurte-clang", "dpu-pkg-config")),
+                    reason="the UPMEM SDK is installed here")
+def test_make_sdk_upmem_names_missing_tools(tmp_path):
+    r = subprocess.run(["make", "-C", str(KERNELS_C), "SDK=upmem", f"BUILD={tmp_path}", "KERNELS=va"],
+                       capture_output=True, text=True, env=dict(os.environ, PATH="/usr/bin:/bin"))
+    assert r.returncode != 0
+    assert "dpu-upmem-dpurte-clang" in r.stderr and "dpu-pkg-config" in r.stderr

@@ -112,6 +112,8 @@ def load_sweep(path: Path) -> list[Point]:
         wl = cfg.get("workload")
         if wl not in WORKLOADS:
             raise SweepError(f"{where}: workload {wl!r} not one of {sorted(WORKLOADS)}")
+        if not (KERNELS_C / wl / "dpu" / "task.c").exists():
+            raise SweepError(f"{where}: workload {wl!r} has no C kernel yet (kernels_c/{wl}/dpu/task.c)")
         scaling = cfg.get("scaling", "strong")
         if scaling not in ("strong", "weak"):
             raise SweepError(f"{where}: scaling must be 'strong' or 'weak', got {scaling!r}")
