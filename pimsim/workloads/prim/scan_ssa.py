@@ -1,0 +1,70 @@
+"""PrIM SCAN-SSA host program (SCAN-SSA/host/app.c): inclusive prefix sum of int64.
+
+Sizing as PrIM: per-DPU elements = divceil(n, D) rounded up to a multiple of
+NR_TASKLETS x REGS (REGS = 128 int64 per 1 KB block); the input is padded with zeros.
+CPU-DPU: push the arguments, push each DPU its slice. DPU kernel "Scan" (kernel 0).
+Inter-DPU (PrIM's timer 3): retrieve DPU_RESULTS (NR_TASKLETS x 8 B per DPU, parallel), host
+exclusive scan of the DPU totals, push each DPU its base in the kernel-1 arguments.
+DPU kernel "Add" (kernel 1). DPU-CPU: retrieve the output slice of every DPU (parallel).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from pimsim.config import SystemConfig
+from pimsim.host_api import DpuSet
+from pimsim.kernels import scan_ssa as K
+from pimsim.workloads.prim._common import RAND_MAX, check_dpus, check_size, chunks, divceil, rng, round_to_multiple
+
+NAME = "SCAN-SSA"
+DESCRIPTION = "Prefix sum of int64, scan-scan-add: local scan, host scan of DPU totals, add (PrIM SCAN-SSA)"
+DEFAULT_SIZE = 3_932_160        # PrIM run_strong_rank.py: -i 3932160
+PARAMS: dict = {}
+SIZE_MEANING = "elements (total, split over DPUs)"
+
+
+def per_dpu_elems(n: int, nr_dpus: int, tasklets: int) -> int:
+    """PrIM: divceil(n, D), rounded up to a multiple of NR_TASKLETS x REGS."""
+    return round_to_multiple(divceil(n, nr_dpus), tasklets * K.REGS)
+
+
+def make_input(n: int, total: int, seed: int) -> np.ndarray:
+    a = np.zeros(total, K.T)
+    a[:n] = rng(seed).integers(0, RAND_MAX, n, endpoint=True)      # (T) rand()
+    return a
+
+
+def host_scan(dpus: DpuSet, got, nr: int, tasklets: int, last: int) -> list[int]:
+    """Retrieve the DPU totals (DPU_RESULTS[last].t_count) and exclusive-scan them on the host."""
+    dpus.host_compute(nbytes=nr * tasklets * K.RESULT.itemsize, ops=nr)
+    if got is None:
+        return [0] * nr
+    bases, acc = [], np.int64(0)
+    for g in got:
+        bases.append(int(acc))
+        acc += g.view(K.RESULT)["t_count"][last]
+    return bases
+
+
+def run(dpus: int, tasklets: int, size: int, params: dict, timing_only: bool,
+        config: SystemConfig, seed: int):
+    n = check_size(NAME, size)
+    nr = check_dpus(NAME, dpus, config)
+    es = K.T.itemsize
+    per = per_dpu_elems(n, nr, tasklets)
+    a = None if timing_only else make_input(n, per * nr, seed)
+    s = DpuSet(nr, preset=config, timing_only=timing_only, seed=seed)
+    s.load(K.KERNEL, tasklets)
+    s.push_xfer("DPU_INPUT_ARGUMENTS", [K.make_args(per * es, K.SCAN)] * nr)
+    s.push_xfer(K.HEAP, chunks(a, per, nr, es))
+    s.launch()
+    with s.category("inter_dpu"):
+        got = s.push_xfer_from(K.RESULTS, tasklets * K.RESULT.itemsize)
+        bases = host_scan(s, got, nr, tasklets, tasklets - 1)
+        s.push_xfer("DPU_INPUT_ARGUMENTS", [K.make_args(per * es, K.ADD, b) for b in bases])
+    s.launch()
+    out = s.push_xfer_from(K.HEAP, per * es, offset=per * es)
+    if timing_only:
+        return s.result(verified=None)
+    c = np.concatenate([o.view(K.T) for o in out])[:n]
+    return s.result(outputs={"scan": c}, verified=bool(np.array_equal(c, np.cumsum(a[:n], dtype=np.int64))))
