@@ -38,6 +38,7 @@ class DpuRunResult:
     config: SystemConfig = field(repr=False)
     provenance: Mapping[str, Any] = field(repr=False)
     trace: tuple | None = field(default=None, repr=False)   # (tasklet, kind, start_ps, end_ps)
+    dma_log: tuple | None = field(default=None, repr=False)  # (tasklet, direction, bytes, mram_addr)
 
     @property
     def cycles(self) -> float:
@@ -83,13 +84,14 @@ def provenance(cfg: SystemConfig, seed: int) -> dict:
 def run_dpu(program: Program, shape: Any = None, nr_tasklets: int = 16,
             config: SystemConfig | str | None = None, overrides: Mapping[str, Any] | list[str] | None = None,
             seed: int = 0, wram_static_bytes: int = 0, mram_used_bytes: int = 0,
-            iram_instructions: int = 0, trace: bool = False) -> DpuRunResult:
+            iram_instructions: int = 0, trace: bool = False, dma_log: bool = False) -> DpuRunResult:
     """Simulate `nr_tasklets` tasklets each running `program(ctx, shape)` on one DPU."""
     cfg = config if isinstance(config, SystemConfig) else load_preset(config or "upmem-2556")
     cfg = cfg.with_overrides(overrides)
     env = simpy.Environment()
     events: list | None = [] if trace else None
-    dpu = Dpu(env, cfg, nr_tasklets, wram_static_bytes, mram_used_bytes, iram_instructions, events)
+    log: list | None = [] if dma_log else None
+    dpu = Dpu(env, cfg, nr_tasklets, wram_static_bytes, mram_used_bytes, iram_instructions, events, log)
     ctxs = [TaskletContext(dpu, t) for t in range(nr_tasklets)]
 
     def tasklet(ctx: TaskletContext):
@@ -115,6 +117,7 @@ def run_dpu(program: Program, shape: Any = None, nr_tasklets: int = 16,
         dma_read_count=dpu.dma.count["read"], dma_write_count=dpu.dma.count["write"],
         dma_busy_cycles=cyc(dpu.dma.busy_ps), mram_write_end=dpu.dma.write_end, config=cfg, provenance=provenance(cfg, seed),
         trace=tuple(events) if events is not None else None,
+        dma_log=tuple(log) if log is not None else None,
     )
 
 

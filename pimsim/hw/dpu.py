@@ -29,7 +29,7 @@ def check_tasklets(cfg: SystemConfig, nr_tasklets: int) -> None:
 class Dpu:
     def __init__(self, env: simpy.Environment, cfg: SystemConfig, nr_tasklets: int,
                  wram_static_bytes: int = 0, mram_used_bytes: int = 0, iram_instructions: int = 0,
-                 trace: list | None = None):
+                 trace: list | None = None, dma_log: list | None = None):
         check_tasklets(cfg, nr_tasklets)
         self.env, self.cfg, self.nr_tasklets = env, cfg, nr_tasklets
         d = cfg.dpu
@@ -57,6 +57,7 @@ class Dpu:
         self.mutexes: dict[str, Mutex] = {}
         self.handshakes = Handshakes(env)
         self.trace = trace
+        self.dma_log = dma_log      # (tasklet, direction, bytes, mram_addr) per DMA, in issue order
 
     # ---- WRAM heap (mem_alloc / mem_reset), 8-byte aligned like the SDK's allocator
     def mem_alloc(self, nbytes: int, who: str) -> int:
@@ -144,6 +145,8 @@ class TaskletContext:
         d = self.dpu
         check_dma(self.cfg.dma, direction, nbytes, mram_addr, wram_addr,
                   self.cfg.dpu.mram_bytes, self.cfg.dpu.wram_bytes, who=f"tasklet {self.id}")
+        if d.dma_log is not None:
+            d.dma_log.append((self.id, direction, nbytes, mram_addr))
         issue = self.cfg.ops.instructions["dma_issue"]
         if issue:
             yield from self.compute(instructions=issue)
