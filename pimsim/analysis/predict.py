@@ -1,0 +1,343 @@
+"""Map a measured point to pimsim's prediction of it, or to the reason it cannot be predicted.
+
+A point becomes a *query* (a hashable description of one model call) plus the entry of that
+call's result it reads. Several points can share a query (the four time metrics of one PrIM
+run), so each query is evaluated once per configuration and cached under (config hash, query).
+
+Prediction sources (called through `Backends`, so tests can inject cheap fakes):
+
+  arith     pimsim.micro.arith.cycles_per_op(cfg, op, dtype, nr_tasklets, nr_elements, block_bytes)
+  dma       pimsim.micro.mram.dma_bandwidth_mib_s(cfg, direction, nbytes, nr_tasklets)
+  stream    pimsim.micro.mram.stream_bandwidth_mib_s(cfg, kernel, nr_tasklets); a 'peak' row is
+            the maximum over 1..max_tasklets tasklets
+  transfer  pimsim.micro.transfer.bandwidth_gbps(cfg, kind, nr_dpus, bytes_per_dpu)
+  prim      pimsim.workloads.prim.run(name, dpus, tasklets, size, timing_only=True, config=cfg)
+            -> .time_ms {cpu_dpu, dpu_kernel, inter_dpu, dpu_cpu, host, total}
+
+How rows are read (the documented defaults are applied here, in one place):
+  - PrIM rows (workload is a PrIM name): `size` is the total problem size; a blank
+    nr_tasklets means 16, the PrIM/uPIMulator default; a blank size means the workload's
+    default size.
+  - arith-throughput rows: the variant starts with OP_TYPE (e.g. ADD_INT32); nr_elements is
+    `size` (blank: PrIM's 1,048,576), 1 KB blocks as in PrIM.
+  - mram-latency rows: variant 'mram_read ...'/'mram_write ...', size = bytes per DMA, 1 tasklet
+    unless given; a 'dma_beta' row is read off the preset (mean of the directions it names).
+  - stream-mram rows: the variant starts with the kernel (COPY-DMA, COPY, ADD, SCALE, TRIAD).
+  - cpu-dpu rows (metric xfer_bw): variant '<serial|parallel|broadcast> <CPU-DPU|DPU-CPU> ...',
+    size = bytes per DPU.
+A point that does not fit any of these is reported with its reason, never dropped.
+"""
+from __future__ import annotations
+
+import importlib
+import re
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable, Sequence
+
+from pimsim.analysis.measurements import METRICS, Measurement
+from pimsim.config import SystemConfig
+from pimsim.errors import PimsimError
+
+PRIM_NAMES = ("VA", "GEMV", "SpMV", "SEL", "UNI", "BS", "TS", "BFS", "MLP", "NW", "HST-S", "HST-L",
+              "RED", "SCAN-SSA", "SCAN-RSS", "TRNS")
+PRIM_DEFAULT_TASKLETS = 16
+PRIM_METRICS = {"dpu_kernel_time": "dpu_kernel", "cpu_dpu_time": "cpu_dpu", "dpu_cpu_time": "dpu_cpu",
+                "inter_dpu_time": "inter_dpu", "host_time": "host", "total_time": "total"}
+ARITH_OPS = ("ADD", "SUB", "MUL", "DIV")
+ARITH_TYPES = ("INT32", "UINT32", "INT64", "UINT64", "FLOAT", "DOUBLE")
+STREAM_KERNELS = ("COPY-DMA", "COPY", "ADD", "SCALE", "TRIAD")
+PRIM_ARITH_ELEMENTS = 1048576
+PRIM_ARITH_BLOCK_BYTES = 1024
+
+# Report groups, in display order. "transfers" is the union of cpu-dpu and dpu-cpu.
+GROUPS = ("microbenchmarks", "single-dpu-kernel", "multi-dpu-kernel", "cpu-dpu", "dpu-cpu",
+          "transfers", "inter-dpu", "host", "total", "other")
+GROUP_TITLES = {
+    "microbenchmarks": "microbenchmarks (1 DPU: arithmetic, MRAM, STREAM)",
+    "single-dpu-kernel": "single-DPU kernel time", "multi-dpu-kernel": "multi-DPU kernel time",
+    "cpu-dpu": "CPU->DPU transfers", "dpu-cpu": "DPU->CPU transfers",
+    "transfers": "all host<->DPU transfers", "inter-dpu": "inter-DPU (via host)",
+    "host": "host time", "total": "end-to-end time", "other": "other",
+}
+
+
+class CannotPredict(Exception):
+    """Raised with the reason a point cannot be predicted."""
+
+
+# ---------------------------------------------------------------- prediction sources
+def _lazy(module: str, attr: str) -> Callable:
+    """A callable that imports module.attr when called; a missing module or function becomes
+    CannotPredict('<module> not available yet')."""
+    def call(*args, **kwargs):
+        try:
+            mod = importlib.import_module(module)
+        except ModuleNotFoundError as e:
+            if e.name and (module == e.name or module.startswith(e.name + ".")):
+                raise CannotPredict(f"{module} not available yet") from None
+            raise
+        fn = getattr(mod, attr, None)
+        if fn is None:
+            raise CannotPredict(f"{module}.{attr} not available yet")
+        return fn(*args, **kwargs)
+    call.__qualname__ = f"{module}.{attr}"
+    return call
+
+
+@dataclass(frozen=True)
+class Backends:
+    """The model calls predictions come from. Defaults are pimsim's own modules; tests pass
+    fakes with the same signatures."""
+    arith: Callable = field(default_factory=lambda: _lazy("pimsim.micro.arith", "cycles_per_op"))
+    dma: Callable = field(default_factory=lambda: _lazy("pimsim.micro.mram", "dma_bandwidth_mib_s"))
+    stream: Callable = field(default_factory=lambda: _lazy("pimsim.micro.mram", "stream_bandwidth_mib_s"))
+    transfer: Callable = field(default_factory=lambda: _lazy("pimsim.micro.transfer", "bandwidth_gbps"))
+    prim: Callable = field(default_factory=lambda: _lazy("pimsim.workloads.prim", "run"))
+
+
+def _prim_run(backends: Backends, cfg: SystemConfig, name: str, dpus: int, tasklets: int,
+              size: int | None) -> dict:
+    res = backends.prim(name, dpus=dpus, tasklets=tasklets, size=size, timing_only=True, config=cfg)
+    t = res.time_ms if hasattr(res, "time_ms") else res["time_ms"]
+    return {k: float(v) for k, v in dict(t).items()}
+
+
+def stream_peak(cfg: SystemConfig, backends: Backends, kernel: str,
+                tasklets: Iterable[int] | None = None) -> tuple[float, int]:
+    """(peak bandwidth, tasklets reaching it) over 1..max_tasklets. Tasklet counts the kernel
+    cannot run with (e.g. its WRAM buffers do not fit) are skipped, as on the real DPU."""
+    best: tuple[float, int] | None = None
+    errors = []
+    for t in (tasklets or range(1, cfg.dpu.max_tasklets + 1)):
+        try:
+            bw = float(backends.stream(cfg, kernel, t))
+        except PimsimError as e:
+            errors.append(e)
+            continue
+        if best is None or bw > best[0]:
+            best = (bw, t)
+    if best is None:
+        raise errors[0] if errors else CannotPredict("no tasklet count to run")
+    return best
+
+
+def evaluate(query: tuple, cfg: SystemConfig, backends: Backends) -> Any:
+    """Run the model call a query describes. Returns a float, or a dict for PrIM runs."""
+    kind, *a = query
+    if kind == "arith":
+        op, dtype, t, n, block = a
+        return float(backends.arith(cfg, op, dtype, t, nr_elements=n, block_bytes=block))
+    if kind == "dma":
+        direction, nbytes, t = a
+        return float(backends.dma(cfg, direction, nbytes, nr_tasklets=t))
+    if kind == "stream":
+        kernel, t = a
+        return float(backends.stream(cfg, kernel, t))
+    if kind == "stream_peak":
+        (kernel,) = a
+        return stream_peak(cfg, backends, kernel)[0]
+    if kind == "transfer":
+        xfer, n, nbytes = a
+        return float(backends.transfer(cfg, xfer, n, nbytes))
+    if kind == "dma_beta":
+        dirs = a[0]
+        vals = [cfg.dma.read_beta_cycles_per_byte if d == "read" else cfg.dma.write_beta_cycles_per_byte
+                for d in dirs]
+        return sum(vals) / len(vals)
+    if kind == "prim":
+        name, dpus, tasklets, size = a
+        return _prim_run(backends, cfg, name, dpus, tasklets, size)
+    raise ValueError(f"unknown query kind {kind!r}")
+
+
+# ---------------------------------------------------------------- rows -> queries
+def canonical_prim(name: str) -> str | None:
+    for n in PRIM_NAMES:
+        if n.lower() == name.lower().replace("_", "-"):
+            return n
+    return None
+
+
+def group_of(m: Measurement) -> str:
+    metric = m.metric
+    if metric == "dpu_kernel_time":
+        return "single-dpu-kernel" if m.nr_dpus == 1 else "multi-dpu-kernel"
+    if metric == "cpu_dpu_time":
+        return "cpu-dpu"
+    if metric == "dpu_cpu_time":
+        return "dpu-cpu"
+    if metric == "inter_dpu_time":
+        return "inter-dpu"
+    if metric == "host_time":
+        return "host"
+    if metric == "total_time":
+        return "total"
+    if metric == "xfer_bw":
+        return "dpu-cpu" if "DPU-CPU" in m.variant.upper() else "cpu-dpu"
+    if metric in ("cycles_per_op", "mram_bw", "dma_beta"):
+        return "microbenchmarks"
+    return "other"
+
+
+def _first_token(variant: str) -> str:
+    return variant.strip().split()[0].upper() if variant.strip() else ""
+
+
+@dataclass(frozen=True)
+class Plan:
+    query: tuple
+    key: str | None = None          # entry of a dict result (PrIM time_ms), None for floats
+
+
+def plan(m: Measurement) -> Plan:
+    """The model call that predicts `m` (raises CannotPredict with the reason)."""
+    w = m.workload.strip()
+    prim = canonical_prim(w)
+    if prim is not None:
+        if m.metric not in PRIM_METRICS:
+            raise CannotPredict(f"no PrIM prediction for metric {m.metric}")
+        t = m.nr_tasklets if m.nr_tasklets is not None else PRIM_DEFAULT_TASKLETS
+        return Plan(("prim", prim, m.nr_dpus, t, m.size), PRIM_METRICS[m.metric])
+    wl = w.lower()
+    if m.metric == "cycles_per_op" and wl.startswith("arith"):
+        tok = _first_token(m.variant)
+        op, _, dtype = tok.partition("_")
+        if op not in ARITH_OPS or dtype not in ARITH_TYPES:
+            raise CannotPredict(f"variant {m.variant!r} does not start with OP_TYPE "
+                                f"(OP in {'/'.join(ARITH_OPS)}, TYPE in {'/'.join(ARITH_TYPES)})")
+        if m.nr_tasklets is None:
+            raise CannotPredict("nr_tasklets not recorded")
+        if m.nr_dpus != 1:
+            raise CannotPredict("arithmetic throughput is a single-DPU microbenchmark")
+        n = m.size if m.size else PRIM_ARITH_ELEMENTS
+        return Plan(("arith", op, dtype, m.nr_tasklets, n, PRIM_ARITH_BLOCK_BYTES))
+    if m.metric == "mram_bw" and wl.startswith("mram"):
+        tok = _first_token(m.variant).lower()
+        if tok not in ("mram_read", "mram_write"):
+            raise CannotPredict(f"variant {m.variant!r} does not start with mram_read or mram_write")
+        if m.size is None:
+            raise CannotPredict("size (bytes per DMA) not recorded")
+        return Plan(("dma", tok.removeprefix("mram_"), m.size, m.nr_tasklets or 1))
+    if m.metric == "dma_beta":
+        v = m.variant.lower()
+        dirs = tuple(d for d in ("read", "write") if d in v) or ("read", "write")
+        return Plan(("dma_beta", dirs))
+    if m.metric == "mram_bw" and wl.startswith("stream"):
+        kernel = _first_token(m.variant)
+        if kernel not in STREAM_KERNELS:
+            raise CannotPredict(f"variant {m.variant!r} does not start with a STREAM kernel "
+                                f"({', '.join(STREAM_KERNELS)})")
+        if "peak" in m.variant.lower():
+            return Plan(("stream_peak", kernel))
+        if m.nr_tasklets is None:
+            raise CannotPredict("nr_tasklets not recorded and the variant is not a 'peak'")
+        return Plan(("stream", kernel, m.nr_tasklets))
+    if m.metric == "xfer_bw":
+        mt = re.match(r"\s*(serial|parallel|broadcast)\s+(CPU-DPU|DPU-CPU)", m.variant, re.I)
+        if not mt:
+            raise CannotPredict(f"variant {m.variant!r} is not '<serial|parallel|broadcast> <CPU-DPU|DPU-CPU>'")
+        how, direction = mt.group(1).lower(), mt.group(2).upper()
+        if how == "broadcast":
+            if direction != "CPU-DPU":
+                raise CannotPredict("a broadcast only goes CPU->DPU")
+            kind = "broadcast"
+        else:
+            kind = f"{how}_{direction.lower().replace('-', '_')}"
+        if m.size is None:
+            raise CannotPredict("size (bytes per DPU) not recorded")
+        return Plan(("transfer", kind, m.nr_dpus, m.size))
+    raise CannotPredict(f"no predictor for workload {m.workload!r} with metric {m.metric}")
+
+
+# ---------------------------------------------------------------- predictions
+@dataclass(frozen=True)
+class Prediction:
+    m: Measurement
+    group: str
+    predicted: float | None      # in the measurement's own unit; None when it cannot be predicted
+    reason: str | None = None    # why not, when predicted is None
+
+    @property
+    def measured_canonical(self) -> float:
+        return self.m.canonical_value
+
+    @property
+    def predicted_canonical(self) -> float | None:
+        return None if self.predicted is None else self.predicted * METRICS[self.m.metric][self.m.unit]
+
+    @property
+    def scorable(self) -> bool:
+        """Has a prediction and a measured value > 0 (percentage errors are defined)."""
+        return self.predicted is not None and self.m.value > 0
+
+    @property
+    def pct_err(self) -> float | None:
+        if not self.scorable:
+            return None
+        return 100.0 * (self.predicted - self.m.value) / self.m.value
+
+
+def _describe(e: BaseException, query: tuple) -> str:
+    if isinstance(e, CannotPredict):
+        return str(e)
+    if isinstance(e, PimsimError):
+        return str(e)
+    return f"{query[0]} model raised {type(e).__name__}: {e}"
+
+
+class Predictor:
+    """Predicts measurement points for a config, caching model calls by (config hash, query)."""
+
+    def __init__(self, backends: Backends | None = None, cache: bool = True):
+        self.backends = backends or Backends()
+        self.use_cache = cache
+        self.cache: dict[tuple, tuple[bool, Any]] = {}
+        self.calls = 0          # model calls made
+        self.hits = 0           # queries answered from the cache
+
+    def query_value(self, query: tuple, cfg: SystemConfig, cfg_hash: str | None = None) -> tuple[bool, Any]:
+        """(True, value) or (False, reason)."""
+        key = (cfg_hash or cfg.hash(), query)
+        if self.use_cache and key in self.cache:
+            self.hits += 1
+            return self.cache[key]
+        self.calls += 1
+        try:
+            out: tuple[bool, Any] = (True, evaluate(query, cfg, self.backends))
+        except Exception as e:  # reported per point with its reason, never silently dropped
+            out = (False, _describe(e, query))
+        if self.use_cache:
+            self.cache[key] = out
+        return out
+
+    def predict(self, points: Sequence[Measurement], cfg: SystemConfig) -> list[Prediction]:
+        h = cfg.hash()
+        out = []
+        for m in points:
+            g = group_of(m)
+            try:
+                p = plan(m)
+            except CannotPredict as e:
+                out.append(Prediction(m, g, None, str(e)))
+                continue
+            ok, val = self.query_value(p.query, cfg, h)
+            if not ok:
+                out.append(Prediction(m, g, None, val))
+                continue
+            if p.key is not None:
+                if p.key not in val:
+                    out.append(Prediction(m, g, None, f"model result has no {p.key!r} time"))
+                    continue
+                val = val[p.key]
+            # model values are in the metric's canonical unit; report in the row's unit
+            out.append(Prediction(m, g, float(val) / METRICS[m.metric][m.unit]))
+        return out
+
+    def queries(self, points: Iterable[Measurement]) -> set[tuple]:
+        qs = set()
+        for m in points:
+            try:
+                qs.add(plan(m).query)
+            except CannotPredict:
+                pass
+        return qs

@@ -1,0 +1,266 @@
+"""`pimsim validate`: predict every measured point and score the predictions.
+
+Scores (see metrics.py) are given overall, per group (predict.GROUPS) and per workload, on the
+points that have a prediction and a measured value > 0. Points that cannot be predicted are
+listed with their reason; points whose measured value is 0 (e.g. inter-DPU time of a workload
+without inter-DPU steps) cannot have a percentage error and are listed with the predicted
+value instead. When the preset was produced by `pimsim calibrate`, its [calibration] table
+names the points used in the fit and the held-out ones, and the scores are also given for
+each of those subsets: the held-out scores are the honest ones.
+"""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from dataclasses import dataclass, field
+from typing import Iterable, Sequence
+
+from pimsim.analysis import metrics
+from pimsim.analysis.measurements import Measurement
+from pimsim.analysis.predict import GROUPS, Prediction, Predictor
+from pimsim.config import SystemConfig
+
+TRANSFER_GROUPS = ("cpu-dpu", "dpu-cpu")
+
+
+def _in_group(p: Prediction, group: str) -> bool:
+    return p.group in TRANSFER_GROUPS if group == "transfers" else p.group == group
+
+
+def score(preds: Iterable[Prediction]) -> dict:
+    """{overall, groups, workloads} over the scorable predictions."""
+    preds = [p for p in preds if p.scorable]
+
+    def summ(ps: list[Prediction]) -> dict:
+        return metrics.summary([p.measured_canonical for p in ps], [p.predicted_canonical for p in ps])
+
+    groups = {}
+    for g in GROUPS:
+        ps = [p for p in preds if _in_group(p, g)]
+        if ps:
+            groups[g] = summ(ps)
+    workloads = {}
+    for w in sorted({p.m.workload for p in preds}):
+        ps = [p for p in preds if p.m.workload == w]
+        workloads[w] = summ(ps)
+        workloads[w]["groups"] = {g: summ([p for p in ps if p.group == g])
+                                  for g in GROUPS if any(p.group == g for p in ps)}
+    return {"overall": summ(preds), "groups": groups, "workloads": workloads}
+
+
+@dataclass
+class ValidationResult:
+    preset: str
+    preset_hash: str
+    preset_path: str
+    files: list[str]
+    predictions: list[Prediction]
+    wall_s: float
+    model_calls: int
+    cache_hits: int
+    calibration: dict = field(default_factory=dict)
+
+    @property
+    def unpredicted(self) -> list[Prediction]:
+        return [p for p in self.predictions if p.predicted is None]
+
+    @property
+    def zero_measured(self) -> list[Prediction]:
+        return [p for p in self.predictions if p.predicted is not None and p.m.value == 0]
+
+    def subset(self, ids: Iterable[str]) -> list[Prediction]:
+        ids = set(ids)
+        return [p for p in self.predictions if p.m.id in ids]
+
+    def to_dict(self, points: bool = True) -> dict:
+        out = {
+            "preset": self.preset, "preset_hash": self.preset_hash, "preset_path": self.preset_path,
+            "measurements": self.files,
+            "n_points": len(self.predictions),
+            "n_scored": sum(p.scorable for p in self.predictions),
+            "n_unpredicted": len(self.unpredicted),
+            "n_zero_measured": len(self.zero_measured),
+            **score(self.predictions),
+        }
+        cal = self.calibration
+        if cal.get("heldout_points") is not None or cal.get("fit_points") is not None:
+            out["fit"] = score(self.subset(cal.get("fit_points", [])))
+            out["heldout"] = score(self.subset(cal.get("heldout_points", [])))
+            out["calibration"] = {k: cal[k] for k in ("holdout", "seed", "measurements", "free_parameters")
+                                  if k in cal}
+        out["unpredicted"] = [{"id": p.m.id, "label": p.m.label(), "group": p.group, "reason": p.reason}
+                              for p in self.unpredicted]
+        out["zero_measured"] = [{"id": p.m.id, "label": p.m.label(), "group": p.group,
+                                 "predicted": p.predicted, "unit": p.m.unit} for p in self.zero_measured]
+        if points:
+            out["points"] = [{"id": p.m.id, "workload": p.m.workload, "group": p.group, "metric": p.m.metric,
+                              "nr_dpus": p.m.nr_dpus, "nr_tasklets": p.m.nr_tasklets, "size": p.m.size,
+                              "variant": p.m.variant, "unit": p.m.unit, "measured": p.m.value,
+                              "predicted": p.predicted, "pct_err": p.pct_err}
+                             for p in self.predictions if p.predicted is not None]
+        out["wall_s"] = self.wall_s
+        out["model_calls"] = self.model_calls
+        out["cache_hits"] = self.cache_hits
+        return out
+
+
+def validate(points: Sequence[Measurement], cfg: SystemConfig, predictor: Predictor | None = None,
+             files: Sequence[str] = ()) -> ValidationResult:
+    predictor = predictor or Predictor()
+    c0, h0 = predictor.calls, predictor.hits
+    t0 = time.perf_counter()
+    preds = predictor.predict(points, cfg)
+    wall = time.perf_counter() - t0
+    return ValidationResult(preset=cfg.name, preset_hash=cfg.hash(), preset_path=cfg.source_path,
+                            files=[str(f) for f in files] or sorted({m.file for m in points}),
+                            predictions=preds, wall_s=wall, model_calls=predictor.calls - c0,
+                            cache_hits=predictor.hits - h0, calibration=_plain(cfg.calibration))
+
+
+def _plain(x):
+    if hasattr(x, "items"):
+        return {k: _plain(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [_plain(v) for v in x]
+    return x
+
+
+# ---------------------------------------------------------------- markdown report
+TARGETS = {"single-dpu-kernel": 8.0, "multi-dpu-kernel": 15.0, "transfers": 10.0}  # issue 7, MAPE %
+
+
+def _f(x, nd=1, pct=False) -> str:
+    if x is None:
+        return "–"
+    return f"{x:.{nd}f}" + (" %" if pct else "")
+
+
+def _score_table(sc: dict, order: Sequence[str] | None = None, first_col: str = "group") -> list[str]:
+    rows = [f"| {first_col} | n | R² | R² (log10) | MAPE | median abs err | max abs err | mean signed err |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|"]
+    keys = list(order) if order else list(sc)
+    for k in keys:
+        s = sc.get(k)
+        if not s:
+            continue
+        rows.append(f"| {k} | {s['n']} | {_f(s['r2'], 3)} | {_f(s['r2_log'], 3)} | {_f(s['mape'], 1, True)} | "
+                    f"{_f(s['median_abs_pct_err'], 1, True)} | {_f(s['max_abs_pct_err'], 1, True)} | "
+                    f"{_f(s['mean_pct_err'], 1, True)} |")
+    return rows
+
+
+def write_report(res: ValidationResult, out_dir: str | Path, command: str = "pimsim validate",
+                 extra: Sequence[str] = ()) -> dict:
+    """Write REPORT.md, a measured-vs-predicted scatter and per-workload error bars into
+    out_dir (figures in out_dir/figures/). Returns the paths written."""
+    from pimsim.analysis import plots
+
+    out = Path(out_dir)
+    fig_dir = out / "figures"
+    d = res.to_dict(points=False)
+    held = set(res.calibration.get("heldout_points", []) or [])
+    scatter = plots.scatter(res.predictions, fig_dir / "validation_scatter.png",
+                            title=f"pimsim ({res.preset}) vs measured UPMEM", highlight_ids=held or None)
+    bars = plots.error_bars(d["workloads"], fig_dir / "validation_errors.png",
+                            title=f"pimsim ({res.preset}): error per workload, all points")
+    paths = {"report": str(out / "REPORT.md"), "scatter": str(scatter), "error_bars": str(bars)}
+    if held:
+        paths["heldout_error_bars"] = str(plots.error_bars(
+            d["heldout"]["workloads"], fig_dir / "validation_errors_heldout.png",
+            title=f"pimsim ({res.preset}): error per workload, held-out points"))
+
+    L: list[str] = []
+    L += ["# pimsim validation report", "",
+          f"Generated by `{command}` — do not edit by hand; rerun the command "
+          "(or `validation/make_report.sh`) to refresh it.", "",
+          f"- preset: `{res.preset}` (hash `{res.preset_hash}`, file `{_rel(res.preset_path)}`)",
+          f"- measurements: {', '.join('`' + _rel(f) + '`' for f in res.files)}",
+          f"- points: {d['n_points']} in total; {d['n_scored']} scored; {d['n_unpredicted']} cannot be "
+          f"predicted (listed below with the reason); {d['n_zero_measured']} have a measured value of 0 "
+          "(no percentage error exists; listed below with the predicted value)",
+          f"- prediction wall time: {res.wall_s:.1f} s ({res.model_calls} model calls, {res.cache_hits} answered "
+          "from the cache)", ""]
+    L += ["Metrics: R² is the coefficient of determination on the values (within a group of one unit); "
+          "R² (log10) is the same on log10 values, unit-free, so meaningful for `overall`, which mixes units; "
+          "MAPE = mean |predicted − measured| / measured; signed error > 0 means pimsim over-predicts.", ""]
+    if held:
+        cal = res.calibration
+        L += ["## Held-out points (not used in the calibration)", "",
+              f"This preset was fitted by `pimsim calibrate` (holdout: {cal.get('holdout', '?')}, seed "
+              f"{cal.get('seed', '?')}). {len(cal.get('fit_points', []))} points were used in the fit and "
+              f"{len(held)} held out; the table below scores only the held-out ones.", ""]
+        L += _score_table({"overall": d["heldout"]["overall"], **d["heldout"]["groups"]})
+        L += ["", "Targets of issue 7 (MAPE on held-out points):", ""]
+        for g, tgt in TARGETS.items():
+            s = d["heldout"]["groups"].get(g)
+            if not s:
+                L.append(f"- {g}: no held-out point")
+            else:
+                ok = "met" if s["mape"] <= tgt else "NOT met"
+                L.append(f"- {g}: {s['mape']:.1f} % vs target ≤ {tgt:.0f} % — {ok} (n = {s['n']})")
+        L += ["", "### Points used in the fit", ""]
+        L += _score_table({"overall": d["fit"]["overall"], **d["fit"]["groups"]})
+        L += [""]
+    L += ["## All points", ""]
+    L += _score_table({"overall": d["overall"], **d["groups"]})
+    L += ["", "### Per workload", ""]
+    L += _score_table(d["workloads"], first_col="workload")
+    if held:
+        L += ["", "### Per workload, held-out points only", ""]
+        L += _score_table(d["heldout"]["workloads"], first_col="workload")
+    L += ["", "## Figures", "",
+          f"![measured vs predicted]({_relto(scatter, out)})", "",
+          "Measured vs predicted, log axes, y = x line (dotted: ±20 %); colour = workload, marker = group"
+          + ("; black edge = held out." if held else "."), "",
+          f"![error per workload]({_relto(bars, out)})", ""]
+    if held:
+        L += [f"![error per workload, held out]({_relto(paths['heldout_error_bars'], out)})", ""]
+    L += ["## Points that cannot be predicted", ""]
+    if not res.unpredicted:
+        L += ["None.", ""]
+    else:
+        by_reason: dict[str, list[Prediction]] = {}
+        for p in res.unpredicted:
+            by_reason.setdefault(p.reason or "?", []).append(p)
+        L += ["| reason | n | points |", "|---|---:|---|"]
+        for reason, ps in sorted(by_reason.items(), key=lambda kv: -len(kv[1])):
+            ids = ", ".join(f"`{p.m.id}`" for p in ps[:6]) + (f" … (+{len(ps) - 6})" if len(ps) > 6 else "")
+            L.append(f"| {reason.replace('|', '/')} | {len(ps)} | {ids} |")
+        L += [""]
+    L += ["## Points measured as 0", ""]
+    zero = res.zero_measured
+    if not zero:
+        L += ["None.", ""]
+    else:
+        vals = [p.predicted for p in zero]
+        L += [f"{len(zero)} points (e.g. inter-DPU time of workloads with no inter-DPU step) were measured "
+              f"as exactly 0; pimsim predicts 0 for {sum(v == 0 for v in vals)} of them and at most "
+              f"{max(vals):.4g} {zero[0].m.unit} for the others.", ""]
+    L += list(extra)
+    L += ["## Every scored point", "", "<details><summary>table</summary>", "",
+          "| id | workload | metric | dpus | tasklets | size | measured | predicted | error |",
+          "|---|---|---|---:|---:|---:|---:|---:|---:|"]
+    for p in res.predictions:
+        if not p.scorable:
+            continue
+        L.append(f"| `{p.m.id}`{' (held out)' if p.m.id in held else ''} | {p.m.workload} | {p.m.metric} "
+                 f"| {p.m.nr_dpus} | {p.m.nr_tasklets or ''} | {p.m.size if p.m.size is not None else ''} "
+                 f"| {p.m.value:.4g} {p.m.unit} | {p.predicted:.4g} | {p.pct_err:+.1f} % |")
+    L += ["", "</details>", ""]
+    (out / "REPORT.md").parent.mkdir(parents=True, exist_ok=True)
+    (out / "REPORT.md").write_text("\n".join(L))
+    return paths
+
+
+def _rel(p: str) -> str:
+    try:
+        return str(Path(p).resolve().relative_to(Path.cwd().resolve()))
+    except (ValueError, OSError):
+        return str(p)
+
+
+def _relto(p: str | Path, base: Path) -> str:
+    try:
+        return str(Path(p).resolve().relative_to(base.resolve()))
+    except ValueError:
+        return str(p)

@@ -1,0 +1,77 @@
+"""`pimsim validate`: predict every measured point and report how well pimsim does."""
+from __future__ import annotations
+
+import shlex
+import sys
+
+from pimsim.cli import add_common
+
+
+def register(sub) -> None:
+    p = sub.add_parser(
+        "validate", help="predict measured UPMEM points and report R², MAPE, median and max error",
+        description="Predicts every point of the measurement files (default: the project's "
+                    "validation/measurements/) and scores the predictions overall, per group and per "
+                    "workload. Points that cannot be predicted are listed with the reason.")
+    p.add_argument("--measurements", nargs="+", action="extend", metavar="FILE",
+                   help="measurement CSV file(s) in the validation schema (repeatable)")
+    p.add_argument("--report", metavar="DIR",
+                   help="write DIR/REPORT.md and figures (scatter, per-workload error bars) into DIR")
+    p.add_argument("--points", action="store_true", help="with --json: include every point")
+    add_common(p)
+    p.set_defaults(handler=handle)
+
+
+def handle(args) -> dict:
+    from pimsim.analysis import measurements as ms
+    from pimsim.analysis.validate import validate, write_report
+    from pimsim.config import load_preset
+
+    cfg = load_preset(args.preset, args.overrides)
+    files = args.measurements or [str(f) for f in ms.default_files()]
+    points = ms.load(files)
+    res = validate(points, cfg, files=files)
+    out = res.to_dict(points=args.points)
+    if args.report:
+        command = "pimsim " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if sys.argv[1:2] == ["validate"] \
+            else "pimsim validate"
+        out["report_files"] = write_report(res, args.report, command=command)
+    if args.plot:
+        from pimsim.analysis import plots
+        plots.scatter(res.predictions, args.plot, title=f"pimsim ({cfg.name}) vs measured UPMEM",
+                      highlight_ids=set(res.calibration.get("heldout_points", []) or []) or None)
+        out["plot"] = args.plot
+    if not args.json:
+        print_summary(out)
+    return out
+
+
+def _f(x, nd=1):
+    return "-" if x is None else f"{x:.{nd}f}"
+
+
+def print_summary(out: dict) -> None:
+    print(f"preset {out['preset']}: {out['n_points']} points, {out['n_scored']} scored, "
+          f"{out['n_unpredicted']} cannot be predicted, {out['n_zero_measured']} measured as 0")
+
+    def table(title, sc):
+        print(f"\n{title}")
+        print(f"  {'group':<22} {'n':>4} {'R2':>7} {'R2log':>7} {'MAPE%':>7} {'med%':>7} {'max%':>8}")
+        for name, s in sc.items():
+            print(f"  {name:<22} {s['n']:>4} {_f(s['r2'], 3):>7} {_f(s['r2_log'], 3):>7} {_f(s['mape']):>7} "
+                  f"{_f(s['median_abs_pct_err']):>7} {_f(s['max_abs_pct_err']):>8}")
+
+    if "heldout" in out:
+        table("held-out points (not used in the calibration)",
+              {"overall": out["heldout"]["overall"], **out["heldout"]["groups"]})
+    table("all points", {"overall": out["overall"], **out["groups"]})
+    table("per workload", out["workloads"])
+    if out["unpredicted"]:
+        reasons: dict[str, int] = {}
+        for u in out["unpredicted"]:
+            reasons[u["reason"]] = reasons.get(u["reason"], 0) + 1
+        print("\ncannot predict:")
+        for r, n in sorted(reasons.items(), key=lambda kv: -kv[1]):
+            print(f"  {n:>4} x {r}")
+    if "report_files" in out:
+        print(f"\nreport written: {out['report_files']['report']}")

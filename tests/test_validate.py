@@ -1,0 +1,202 @@
+"""`pimsim validate`: rows -> predictions (with fake, injected models), scoring, reasons for
+points that cannot be predicted, the JSON shape and the report files."""
+import dataclasses
+import json
+from types import SimpleNamespace
+
+import pytest
+
+from pimsim import cli
+from pimsim.analysis import measurements as ms
+from pimsim.analysis.predict import Backends, Predictor, _lazy, group_of, plan
+from pimsim.analysis.validate import score, validate, write_report
+from pimsim.config import load_preset
+from pimsim.errors import CapacityError, PimsimError
+
+HEADER = "source,system,workload,variant,nr_dpus,nr_tasklets,size,metric,value,unit,uncertainty\n"
+
+
+class Fake:
+    """Cheap closed-form stand-ins for the model calls, recording what they were asked."""
+
+    def __init__(self):
+        self.log = []
+
+    def arith(self, cfg, op, dtype, t, nr_elements, block_bytes):
+        self.log.append(("arith", op, dtype, t))
+        return (cfg.ops.instructions[f"{op.lower()}_{dtype.lower()}"] + 5) * max(1.0, 11 / t)
+
+    def dma(self, cfg, direction, nbytes, nr_tasklets=1):
+        self.log.append(("dma", direction, nbytes))
+        a = cfg.dma.read_alpha_cycles if direction == "read" else cfg.dma.write_alpha_cycles
+        b = cfg.dma.read_beta_cycles_per_byte if direction == "read" else cfg.dma.write_beta_cycles_per_byte
+        return nbytes / (a + b * nbytes) * cfg.dpu.freq_mhz * 1e6 / 2**20
+
+    def stream(self, cfg, kernel, t):
+        self.log.append(("stream", kernel, t))
+        if t > 20:
+            raise CapacityError(f"WRAM overflow at {t} tasklets")
+        return 100.0 * min(t, 11) / (1 + cfg.ops.instructions["mul_int64"] / 100)
+
+    def transfer(self, cfg, kind, n, nbytes):
+        self.log.append(("transfer", kind, n, nbytes))
+        tr = cfg.transfer
+        return {"serial_cpu_dpu": tr.cpu_dpu_serial_gbps, "serial_dpu_cpu": tr.dpu_cpu_serial_gbps,
+                "parallel_cpu_dpu": tr.cpu_dpu_serial_gbps * n ** tr.cpu_dpu_rank_exponent,
+                "parallel_dpu_cpu": tr.dpu_cpu_serial_gbps * n ** tr.dpu_cpu_rank_exponent,
+                "broadcast": tr.broadcast_rank_gbps}[kind]
+
+    def prim(self, name, dpus, tasklets, size, timing_only, config):
+        self.log.append(("prim", name, dpus, tasklets, size))
+        if name == "BS":
+            raise PimsimError("PrIM workload BS is not implemented yet")
+        cfg = config
+        per_dpu = size / dpus
+        kernel = cfg.launch.launch_overhead_us / 1e3 + per_dpu * cfg.ops.instructions["add_int32"] * 1e-5
+        xfer = cfg.transfer.call_overhead_us / 1e3 + 4 * size / (
+            cfg.transfer.cpu_dpu_serial_gbps * dpus ** cfg.transfer.cpu_dpu_rank_exponent * 1e9) * 1e3
+        back = cfg.transfer.call_overhead_us / 1e3 + 4 * size / (
+            cfg.transfer.dpu_cpu_serial_gbps * dpus ** cfg.transfer.dpu_cpu_rank_exponent * 1e9) * 1e3
+        t = {"cpu_dpu": xfer, "dpu_kernel": kernel, "inter_dpu": 0.0, "dpu_cpu": back, "host": 0.0}
+        t["total"] = sum(t.values())
+        return SimpleNamespace(time_ms=t)
+
+    def backends(self):
+        return Backends(arith=self.arith, dma=self.dma, stream=self.stream, transfer=self.transfer,
+                        prim=self.prim)
+
+
+ROWS = """\
+p,s,arith-throughput,ADD_INT32 WRAM-only loop,1,1,1048576,cycles_per_op,66,DPU cycles,
+p,s,arith-throughput,ADD_INT32 WRAM-only loop,1,16,1048576,cycles_per_op,6.6,DPU cycles,
+p,s,mram-latency,mram_read 2048B,1,1,2048,mram_bw,600,MB/s,
+p,s,mram-latency,beta read&write,1,1,,dma_beta,0.5,cycles/byte,
+p,s,stream-mram,SCALE INT64 peak,1,,,mram_bw,40,MB/s,
+p,s,cpu-dpu,parallel DPU-CPU 32MB/DPU,64,,33554432,xfer_bw,4.74,GB/s,
+p,s,VA,PrIM,4,,1048576,dpu_kernel_time,3.0,ms,
+p,s,VA,PrIM,4,,1048576,cpu_dpu_time,1.0,ms,
+p,s,VA,PrIM,4,,1048576,dpu_cpu_time,2.0,ms,
+p,s,VA,PrIM,4,,1048576,inter_dpu_time,0,ms,
+p,s,VA,PrIM,1,,1048576,dpu_kernel_time,10.0,ms,
+p,s,BS,PrIM,1,,131072,dpu_kernel_time,100,ms,
+p,s,cpu-dpu,sideways CPU-DPU,64,,8,xfer_bw,1,GB/s,
+p,s,my-benchmark,x,1,1,,cycles_per_op,5,DPU cycles,
+"""
+
+
+@pytest.fixture
+def points(tmp_path):
+    f = tmp_path / "tiny.csv"
+    f.write_text(HEADER + ROWS)
+    return ms.load([f])
+
+
+@pytest.fixture
+def cfg():
+    return load_preset("upmem-2556")
+
+
+def test_rows_map_to_model_calls(points, cfg):
+    fake = Fake()
+    preds = Predictor(fake.backends()).predict(points, cfg)
+    assert len(preds) == len(points)  # nothing dropped
+    by = {p.m.line: p for p in preds}
+    assert by[2].predicted == pytest.approx((1 + 5) * 11)          # add_int32 = 1, 1 tasklet
+    assert by[3].predicted == pytest.approx(6.0)
+    assert by[5].predicted == pytest.approx(0.5)                    # dma_beta read off the preset
+    assert by[6].predicted == pytest.approx(100 * 11 / (1 + 122 / 100))  # peak over 1..24, >20 skipped
+    assert by[7].predicted == pytest.approx(0.12 * 64 ** 0.8846, rel=1e-6)
+    assert [p.group for p in preds[6:11]] == ["multi-dpu-kernel", "cpu-dpu", "dpu-cpu", "inter-dpu",
+                                              "single-dpu-kernel"]
+    assert ("prim", "VA", 4, 16, 1048576) in fake.log               # blank tasklets -> 16
+    # the four metrics of one PrIM run share one model call
+    assert sum(1 for c in fake.log if c[:3] == ("prim", "VA", 4)) == 1
+
+
+def test_unpredictable_rows_carry_a_reason(points, cfg):
+    preds = Predictor(Fake().backends()).predict(points, cfg)
+    reasons = {p.m.line: p.reason for p in preds if p.predicted is None}
+    assert set(reasons) == {13, 14, 15}
+    assert "not implemented yet" in reasons[13]
+    assert "serial|parallel|broadcast" in reasons[14]
+    assert "no predictor for workload 'my-benchmark'" in reasons[15]
+
+
+def test_missing_module_is_reported_not_dropped(points, cfg):
+    b = Backends(arith=_lazy("pimsim.no_such_module", "cycles_per_op"),
+                 transfer=_lazy("pimsim.config", "no_such_function"))
+    preds = Predictor(b).predict(points[:6], cfg)
+    assert preds[0].reason == "pimsim.no_such_module not available yet"
+    assert preds[5].reason == "pimsim.config.no_such_function not available yet"
+
+
+def test_unexpected_model_exception_becomes_a_reason(points, cfg):
+    def broken(*a, **k):
+        raise ZeroDivisionError("oops")
+    preds = Predictor(Backends(arith=broken)).predict(points[:1], cfg)
+    assert preds[0].predicted is None and "ZeroDivisionError: oops" in preds[0].reason
+
+
+def test_scores_skip_zero_and_unpredicted(points, cfg):
+    res = validate(points, cfg, Predictor(Fake().backends()))
+    d = res.to_dict()
+    assert d["n_points"] == 14 and d["n_unpredicted"] == 3 and d["n_zero_measured"] == 1
+    assert d["overall"]["n"] == 10
+    for s in [d["overall"], *d["groups"].values()]:
+        assert {"n", "r2", "mape", "max_abs_pct_err", "median_abs_pct_err"} <= set(s)
+    assert d["groups"]["transfers"]["n"] == d["groups"]["cpu-dpu"]["n"] + d["groups"]["dpu-cpu"]["n"]
+    assert d["zero_measured"][0]["predicted"] == 0.0
+    # per-group MAPE equals the mean of the listed point errors
+    pts = [p for p in d["points"] if p["group"] == "multi-dpu-kernel" and p["pct_err"] is not None]
+    assert d["groups"]["multi-dpu-kernel"]["mape"] == pytest.approx(
+        sum(abs(p["pct_err"]) for p in pts) / len(pts))
+
+
+def test_heldout_subset_scored_separately(points, cfg):
+    held = [points[0].id, points[6].id]
+    c = dataclasses.replace(cfg, calibration={"heldout_points": held,
+                                              "fit_points": [p.id for p in points if p.id not in held]})
+    d = validate(points, c, Predictor(Fake().backends())).to_dict()
+    assert d["heldout"]["overall"]["n"] == 2
+    assert d["fit"]["overall"]["n"] == 8
+
+
+def test_report_files(points, cfg, tmp_path):
+    res = validate(points, cfg, Predictor(Fake().backends()))
+    paths = write_report(res, tmp_path / "rep", command="pimsim validate --test")
+    text = (tmp_path / "rep" / "REPORT.md").read_text()
+    assert "pimsim validate --test" in text and "not implemented yet" in text
+    assert (tmp_path / "rep" / "figures" / "validation_scatter.png").stat().st_size > 1000
+    assert (tmp_path / "rep" / "figures" / "validation_errors.png").stat().st_size > 1000
+    assert set(paths) >= {"report", "scatter", "error_bars"}
+
+
+def test_cli_json_and_report(tmp_path, capsys):
+    f = tmp_path / "m.csv"   # rows answered cheaply by the real models (or listed with a reason)
+    f.write_text(HEADER + "p,s,mram-latency,beta read&write,1,1,,dma_beta,0.5,cycles/byte,\n"
+                 "p,s,cpu-dpu,serial CPU-DPU 32MB/DPU,64,,33554432,xfer_bw,0.27,GB/s,\n"
+                 "p,s,cpu-dpu,serial DPU-CPU 32MB/DPU,64,,33554432,xfer_bw,0.12,GB/s,\n"
+                 "p,s,my-benchmark,x,1,1,,cycles_per_op,5,DPU cycles,\n")
+    rc = cli.main(["validate", "--measurements", str(f), "--json", "--report", str(tmp_path / "r")])
+    assert rc == 0
+    d = json.loads(capsys.readouterr().out)
+    assert d["n_points"] == 4 and len(d["unpredicted"]) == 1
+    assert {"n", "r2", "mape", "max_abs_pct_err"} <= set(d["overall"])
+    assert "microbenchmarks" in d["groups"]
+    assert (tmp_path / "r" / "REPORT.md").exists()
+
+
+def test_cli_bad_measurement_file_is_an_error(tmp_path, capsys):
+    f = tmp_path / "bad.csv"
+    f.write_text(HEADER + "p,s,VA,PrIM,x,,1,dpu_kernel_time,1,ms,\n")
+    assert cli.main(["validate", "--measurements", str(f)]) == 2
+    assert "bad.csv:2: field 'nr_dpus'" in capsys.readouterr().err
+
+
+def test_every_project_row_gets_a_plan_or_reason():
+    for m in ms.load():
+        try:
+            plan(m)
+        except Exception as e:  # noqa: BLE001
+            pytest.fail(f"{m.id}: {e}")
+        assert group_of(m) != "other"
