@@ -228,3 +228,48 @@ def test_frequency_override_scales_time_not_cycles(cfg):
     r2 = run_dpu(compute_only(lambda t: 1000), nr_tasklets=1, config=fast)
     assert r1.cycles == pytest.approx(r2.cycles, abs=ABS)
     assert r2.total_ps * 2 == pytest.approx(r1.total_ps, abs=2)
+
+
+# ---------------------------------------------------------------- trace export
+def test_chrome_trace_has_one_thread_per_tasklet_and_exact_phases(cfg, tmp_path):
+    import json
+
+    from pimsim.analysis.trace import to_chrome_trace, write_chrome_trace
+
+    def prog(ctx, _):
+        yield from ctx.compute(instructions=100)
+        if ctx.id == 0:
+            yield from ctx.dma_read(2048, 0, ctx.mem_alloc(2048))
+        yield from ctx.barrier_wait()
+
+    r = run_dpu(prog, nr_tasklets=2, config=cfg, trace=True)
+    tr = to_chrome_trace(r)
+    names = {e["tid"]: e["args"]["name"] for e in tr["traceEvents"] if e["name"] == "thread_name"}
+    assert names == {0: "tasklet 0", 1: "tasklet 1"}
+    x = [e for e in tr["traceEvents"] if e["ph"] == "X"]
+    assert {e["tid"] for e in x} == {0, 1}
+    us_per_cycle = 1 / cfg.dpu.freq_mhz
+    first = next(e for e in x if e["tid"] == 1 and e["name"] == "compute")
+    assert first["ts"] == 0
+    assert first["dur"] == pytest.approx(interval(cfg) * 100 * us_per_cycle, abs=1e-6)
+    dma = next(e for e in x if e["name"] == "dma_read")
+    a, b = alpha_beta(cfg, "read")
+    issue = instr(cfg, "dma_issue") * interval(cfg)
+    assert dma["tid"] == 0 and dma["cat"] == "dma"
+    assert dma["ts"] == pytest.approx((interval(cfg) * 100 + issue) * us_per_cycle, abs=1e-6)
+    assert dma["dur"] == pytest.approx((a - issue + b * 2048) * us_per_cycle, abs=1e-6)
+    # every phase of a tasklet lies inside the run and they do not overlap within a tasklet
+    for t in (0, 1):
+        spans = sorted((e["ts"], e["ts"] + e["dur"]) for e in x if e["tid"] == t)
+        assert all(s1 >= e0 - 1e-9 for (_, e0), (s1, _) in zip(spans, spans[1:]))
+        assert spans[-1][1] == pytest.approx(r.total_ps / 1e6, abs=1e-6)
+    path = write_chrome_trace(r, tmp_path / "t.json")
+    assert json.loads(open(path).read())["traceEvents"] == json.loads(json.dumps(tr["traceEvents"]))
+
+
+def test_chrome_trace_needs_a_traced_run(cfg):
+    from pimsim import PimsimError
+    from pimsim.analysis.trace import to_chrome_trace
+    r = run_dpu(compute_only(lambda t: 1), nr_tasklets=1, config=cfg)
+    with pytest.raises(PimsimError, match="trace=True"):
+        to_chrome_trace(r)
