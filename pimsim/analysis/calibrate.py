@@ -1,0 +1,593 @@
+"""`pimsim calibrate`: fit a preset's free parameters to measured points.
+
+Method
+- Residual of a point = (predicted - measured) / measured (relative error), minimised with
+  scipy.optimize.least_squares (trust-region reflective, bounded), finite-difference Jacobian.
+  Parameters are optimised in normalised form z = value / scale (scale = the starting value),
+  so one relative step size suits all of them.
+- Held-out points never enter the fit: the split is made first (split_points) and only the
+  fit points are handed to the optimiser. The split is seeded, so a calibration is
+  deterministic for a seed (least_squares itself is deterministic).
+- Stages (default): parameters are fitted in groups on the points that constrain them —
+  microbenchmarks (op-cost table, DMA alpha/beta) first, then transfers (bandwidths, exponents,
+  per-call overheads), then kernels (launch overhead, and op costs the microbenchmarks did
+  not constrain), each stage starting from the previous stage's result. `joint=True` fits all
+  parameters on all points at once instead.
+- Speed. A model call can be slow (a SimPy run), so:
+  (a) points are grouped into queries: the four time metrics of one PrIM run are one call;
+  (b) a probe at the start of each stage finds which parameters each query depends on
+      (one extra call per query and parameter); afterwards a query is cached under the values
+      of only the parameters it depends on, so a Jacobian column re-runs only the queries
+      that parameter affects (e.g. a transfer bandwidth never re-runs the arithmetic
+      microbenchmarks) — finite differences stay cheap without analytic derivatives;
+  (c) a 'peak over tasklets' STREAM point is evaluated at the tasklet count that reached the
+      peak in the probe, not re-swept over 1..24 tasklets at every step;
+  (d) the finite-difference step is relative and large (default 2 %), because simulated times
+      are integer picoseconds and an op-cost step of 1e-8 would change nothing.
+  Wall time, iterations and model calls are measured per stage and reported.
+"""
+from __future__ import annotations
+
+import dataclasses
+import math
+import random
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable, Sequence
+
+import numpy as np
+from scipy.optimize import least_squares
+
+from pimsim.analysis import metrics
+from pimsim.analysis.measurements import METRICS, Measurement
+from pimsim.analysis.predict import (GROUPS, Backends, CannotPredict, Predictor, evaluate, group_of, plan,
+                                     stream_peak)
+from pimsim.analysis.validate import score
+from pimsim.config import KNOWN_OPS, SECTIONS, SystemConfig, to_dict, to_toml
+from pimsim.errors import ConfigError, PimsimError
+
+# ---------------------------------------------------------------- free parameters
+STAGES = ("microbenchmarks", "transfers", "kernels")
+STAGE_GROUPS = {
+    "microbenchmarks": ("microbenchmarks",),
+    "transfers": ("cpu-dpu", "dpu-cpu", "inter-dpu", "host"),
+    "kernels": ("single-dpu-kernel", "multi-dpu-kernel", "total"),
+}
+# The parameters fitted when the user names none, by the group of points that constrains them.
+DEFAULT_TRANSFER_PARAMS = ("transfer.cpu_dpu_serial_gbps", "transfer.dpu_cpu_serial_gbps",
+                           "transfer.cpu_dpu_rank_exponent", "transfer.dpu_cpu_rank_exponent",
+                           "transfer.broadcast_rank_gbps", "transfer.call_overhead_us")
+DEFAULT_KERNEL_PARAMS = ("launch.launch_overhead_us",)
+FIT_FAILURE_RESIDUAL = 10.0   # residual of a point whose model call fails mid-fit (1000 % error)
+
+
+def fittable_parameters() -> list[str]:
+    """Every preset field calibrate may fit (numbers that are not integers or SDK rules)."""
+    out = [f"ops.{op}" for op in KNOWN_OPS]
+    for sec, cls in SECTIONS.items():
+        if sec == "ops":
+            continue
+        for f in dataclasses.fields(cls):
+            if not f.metadata.get("integer"):
+                out.append(f"{sec}.{f.name}")
+    return out
+
+
+def default_parameters(points: Sequence[Measurement]) -> list[str]:
+    """A small default set per group present in the points: each parameter is one the group's
+    points can constrain (so the fit is identifiable and fast)."""
+    out: list[str] = []
+    groups = {group_of(m) for m in points}
+    for m in points:
+        if group_of(m) != "microbenchmarks":
+            continue
+        try:
+            q = plan(m).query
+        except CannotPredict:
+            continue
+        if q[0] == "arith":
+            out.append(f"ops.{q[1].lower()}_{q[2].lower()}")
+        elif q[0] in ("dma", "dma_beta"):
+            dirs = (q[1],) if q[0] == "dma" else q[1]
+            for d in dirs:
+                out += [f"dma.{d}_alpha_cycles", f"dma.{d}_beta_cycles_per_byte"]
+        elif q[0] in ("stream", "stream_peak") and q[1] in ("SCALE", "TRIAD"):
+            out.append("ops.mul_int64")
+            if q[1] == "TRIAD":
+                out.append("ops.add_int64")
+    if groups & {"cpu-dpu", "dpu-cpu"}:
+        out += DEFAULT_TRANSFER_PARAMS
+    if "inter-dpu" in groups or "host" in groups:
+        out += ["host.mem_gbps"]
+    if groups & {"single-dpu-kernel", "multi-dpu-kernel", "total"}:
+        out += DEFAULT_KERNEL_PARAMS
+    return list(dict.fromkeys(out))
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    start: float
+    lo: float
+    hi: float
+
+    @property
+    def scale(self) -> float:
+        return abs(self.start) if self.start != 0 else max(1.0, self.hi / 1000 if math.isfinite(self.hi) else 1.0)
+
+
+def _field_range(name: str) -> tuple[float, float]:
+    sec, _, key = name.partition(".")
+    if sec == "ops":
+        return 0.0, 1e7
+    for f in dataclasses.fields(SECTIONS[sec]):
+        if f.name == key:
+            return f.metadata.get("lo") or 0.0, f.metadata.get("hi") or math.inf
+    raise ConfigError(f"unknown parameter {name}")
+
+
+def make_params(cfg: SystemConfig, specs: Iterable[str]) -> list[Param]:
+    """'section.field' or 'section.field=LO:HI' -> Param. Default bounds: the value / 10 ..
+    value * 10, inside the field's legal range (exponents: their legal range 0..1)."""
+    allowed = set(fittable_parameters())
+    d = to_dict(cfg)
+    out = []
+    for spec in specs:
+        name, _, rng = spec.strip().partition("=")
+        name = name.strip()
+        if name not in allowed:
+            raise ConfigError(f"cannot fit {name!r}: not a fittable preset field; fittable: "
+                              f"{', '.join(sorted(allowed))}")
+        sec, key = name.split(".")
+        start = float(d[sec]["instructions"][key] if sec == "ops" else d[sec][key])
+        flo, fhi = _field_range(name)
+        if rng:
+            try:
+                lo, hi = (float(v) for v in rng.split(":"))
+            except ValueError:
+                raise ConfigError(f"parameter bounds {spec!r} must look like section.field=LO:HI") from None
+        elif name.endswith("_exponent"):
+            lo, hi = flo, fhi
+        elif start > 0:
+            lo, hi = start / 10, start * 10
+        else:
+            lo, hi = 0.0, 1000.0
+        lo, hi = max(lo, flo), min(hi, fhi)
+        if not lo < hi or not lo <= start <= hi:
+            raise ConfigError(f"bounds of {name}: {lo} .. {hi} must contain its start value {start} "
+                              f"and lie within the field's range {flo} .. {fhi}")
+        out.append(Param(name, start, lo, hi))
+    return out
+
+
+# ---------------------------------------------------------------- held-out split
+def split_points(points: Sequence[Measurement], holdout: float | None = None, by: str | None = None,
+                 values: Sequence[str] | None = None, seed: int = 0) -> tuple[list[Measurement], list[Measurement], str]:
+    """(fit, held_out, description). Points of one experiment (same workload, variant, DPUs,
+    tasklets, size: e.g. the four metrics of one PrIM run) always go to the same side.
+
+    - holdout=F: a seeded random F of each workload's experiments is held out.
+    - by='workload': the named workloads (values), else a seeded random F (default 0.25) of them.
+    - by='nr_dpus': the named DPU counts (values), else each workload's largest DPU count
+      when the workload was measured at more than one (a scale-out extrapolation test).
+    """
+    rng = random.Random(seed)
+    held_exp: set[tuple] = set()
+    if by is None:
+        if not holdout:
+            return list(points), [], "none"
+        if not 0 < holdout < 1:
+            raise ConfigError(f"--holdout {holdout}: expected a fraction between 0 and 1")
+        by_wl: dict[str, list[tuple]] = {}
+        for m in points:
+            exps = by_wl.setdefault(m.workload, [])
+            if m.experiment not in exps:
+                exps.append(m.experiment)
+        for w in sorted(by_wl):
+            exps = sorted(by_wl[w], key=repr)
+            rng.shuffle(exps)
+            held_exp |= set(exps[:round(holdout * len(exps))])
+        desc = f"random {holdout:g} of each workload's experiments (seed {seed})"
+    elif by == "workload":
+        workloads = sorted({m.workload for m in points})
+        if values:
+            unknown = set(values) - set(workloads)
+            if unknown:
+                raise ConfigError(f"--holdout-values: no points of workload(s) {', '.join(sorted(unknown))}; "
+                                  f"workloads: {', '.join(workloads)}")
+            chosen = set(values)
+        else:
+            frac = holdout or 0.25
+            chosen = set(rng.sample(workloads, max(1, round(frac * len(workloads)))))
+        held_exp = {m.experiment for m in points if m.workload in chosen}
+        desc = f"workloads {', '.join(sorted(chosen))}" + ("" if values else f" (seed {seed})")
+    elif by == "nr_dpus":
+        if values:
+            try:
+                chosen_n = {int(v) for v in values}
+            except ValueError:
+                raise ConfigError(f"--holdout-values {values}: expected DPU counts") from None
+            held_exp = {m.experiment for m in points if m.nr_dpus in chosen_n}
+            desc = f"nr_dpus in {sorted(chosen_n)}"
+        else:
+            per_wl: dict[str, set[int]] = {}
+            for m in points:
+                per_wl.setdefault(m.workload, set()).add(m.nr_dpus)
+            top = {w: max(ns) for w, ns in per_wl.items() if len(ns) > 1}
+            held_exp = {m.experiment for m in points if top.get(m.workload) == m.nr_dpus}
+            desc = "each workload's largest DPU count (" + ", ".join(f"{w}: {n}" for w, n in sorted(top.items())) + ")"
+    else:
+        raise ConfigError(f"--holdout-by {by!r}: use workload or nr_dpus")
+    fit = [m for m in points if m.experiment not in held_exp]
+    held = [m for m in points if m.experiment in held_exp]
+    return fit, held, desc
+
+
+# ---------------------------------------------------------------- the fitting machinery
+@dataclass
+class StageReport:
+    name: str
+    params: list[str]
+    unconstrained: list[str]
+    n_points: int
+    n_queries: int
+    nfev: int = 0
+    njev: int = 0
+    model_calls: int = 0
+    wall_s: float = 0.0
+    cost_start: float = 0.0
+    cost_end: float = 0.0
+    mape_start: float | None = None
+    mape_end: float | None = None
+    status: str = ""
+
+
+class _Stage:
+    """Residuals of one stage's points as a function of normalised parameters z, with the
+    dependency-aware cache described in the module docstring."""
+
+    def __init__(self, cfg: SystemConfig, params: list[Param], points: list[Measurement],
+                 backends: Backends, diff_step: float):
+        self.cfg0, self.params, self.backends, self.h = cfg, params, backends, diff_step
+        self.points = points
+        self.plans = [plan(m) for m in points]
+        self.queries = list(dict.fromkeys(p.query for p in self.plans))
+        self.deps: dict[tuple, tuple[int, ...]] = {}
+        self.run_query: dict[tuple, tuple] = {}
+        self.cache: dict[tuple, tuple[bool, Any]] = {}
+        self.calls = 0
+        self.cfg_cache: dict[tuple, SystemConfig] = {}
+
+    def z0(self) -> np.ndarray:
+        return np.array([p.start / p.scale for p in self.params])
+
+    def bounds(self) -> tuple[np.ndarray, np.ndarray]:
+        return (np.array([p.lo / p.scale for p in self.params]), np.array([p.hi / p.scale for p in self.params]))
+
+    def config(self, z: np.ndarray) -> SystemConfig:
+        key = tuple(float(v) for v in z)
+        c = self.cfg_cache.get(key)
+        if c is None:
+            c = self.cfg0.with_overrides({p.name: float(v) * p.scale for p, v in zip(self.params, z)})
+            if len(self.cfg_cache) > 256:
+                self.cfg_cache.clear()
+            self.cfg_cache[key] = c
+        return c
+
+    def _call(self, q: tuple, z: np.ndarray, deps: Iterable[int] | None) -> tuple[bool, Any]:
+        dz = tuple(range(len(self.params))) if deps is None else tuple(deps)
+        key = (q, dz, tuple(float(z[j]) for j in dz))
+        hit = self.cache.get(key)
+        if hit is not None:
+            return hit
+        self.calls += 1
+        try:
+            out = (True, evaluate(self.run_query.get(q, q), self.config(z), self.backends))
+        except Exception as e:  # noqa: BLE001 - a failing call is a large residual, not a crash
+            out = (False, f"{type(e).__name__}: {e}")
+        self.cache[key] = out
+        return out
+
+    def probe(self) -> tuple[list[str], list[int]]:
+        """Evaluate every query at the start and after a step in each parameter; record which
+        parameters each query depends on. Returns (reasons of failed points, unconstrained
+        parameter indices)."""
+        z0 = self.z0()
+        lb, ub = self.bounds()
+        cfg = self.config(z0)
+        base = {}
+        for q in self.queries:
+            if q[0] == "stream_peak":
+                try:
+                    bw, t = stream_peak(cfg, self.backends, q[1])
+                    self.run_query[q] = ("stream", q[1], t)
+                except Exception:  # noqa: BLE001
+                    pass
+            base[q] = self._call(q, z0, deps=())
+        used = set()
+        for q in self.queries:
+            if not base[q][0]:
+                self.deps[q] = ()
+                continue
+            deps = []
+            for j in range(len(self.params)):
+                z = z0.copy()
+                z[j] = self._step(z0, j, lb, ub)
+                val = self._call(q, z, deps=(j,))
+                if val != base[q]:
+                    deps.append(j)
+            self.deps[q] = tuple(deps)
+            used |= set(deps)
+            # re-key the start value under this query's dependencies
+            self.cache[(q, tuple(deps), tuple(float(z0[j]) for j in deps))] = base[q]
+        failed = [f"{m.id}: {base[p.query][1]}" for m, p in zip(self.points, self.plans) if not base[p.query][0]]
+        return failed, [j for j in range(len(self.params)) if j not in used]
+
+    def _step(self, z0: np.ndarray, j: int, lb: np.ndarray, ub: np.ndarray) -> float:
+        # the same step scipy's 2-point scheme takes, so its first Jacobian hits the cache
+        h = self.h * max(1.0, abs(z0[j])) * (1.0 if z0[j] >= 0 else -1.0)
+        x = z0[j] + h
+        if x > ub[j] or x < lb[j]:
+            x = z0[j] - h
+        return x
+
+    def predictions(self, z: np.ndarray) -> list[float | None]:
+        out = []
+        for m, p in zip(self.points, self.plans):
+            ok, val = self._call(p.query, z, self.deps.get(p.query))
+            if not ok:
+                out.append(None)
+                continue
+            if p.key is not None:
+                val = val.get(p.key)
+            out.append(None if val is None else float(val))
+        return out
+
+    def residuals(self, z: np.ndarray) -> np.ndarray:
+        preds = self.predictions(z)
+        r = np.empty(len(preds))
+        for i, (m, v) in enumerate(zip(self.points, preds)):
+            meas = m.canonical_value
+            r[i] = FIT_FAILURE_RESIDUAL if v is None else (v - meas) / meas
+        return r
+
+
+@dataclass
+class CalibrationResult:
+    cfg: SystemConfig
+    start_cfg: SystemConfig
+    params: list[Param]
+    fitted: dict[str, float]
+    fit_points: list[Measurement]
+    heldout_points: list[Measurement]
+    excluded: list[str]                 # 'id: reason' of points left out of the fit
+    holdout: str
+    seed: int
+    stages: list[StageReport]
+    wall_s: float
+    metrics: dict = field(default_factory=dict)   # {'before'|'after': {'fit'|'heldout': score}}
+    measurement_files: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return {
+            "preset": self.cfg.name, "start_preset": self.start_cfg.name, "holdout": self.holdout,
+            "seed": self.seed,
+            "parameters": [{"name": p.name, "start": p.start, "fitted": self.fitted.get(p.name, p.start),
+                            "lo": p.lo, "hi": p.hi} for p in self.params],
+            "n_fit_points": len(self.fit_points), "n_heldout_points": len(self.heldout_points),
+            "fit_points": [m.id for m in self.fit_points], "heldout_points": [m.id for m in self.heldout_points],
+            "excluded": self.excluded,
+            "stages": [dataclasses.asdict(s) for s in self.stages], "wall_s": self.wall_s,
+            "metrics": self.metrics,
+        }
+
+
+def _stage_plan(params: list[Param], fit: list[Measurement], joint: bool) -> list[tuple[str, list[Param], list[Measurement]]]:
+    if joint:
+        return [("joint", params, fit)]
+    plans = []
+    by_stage = {s: [m for m in fit if group_of(m) in STAGE_GROUPS[s]] for s in STAGES}
+    section_stage = {"ops": "microbenchmarks", "dma": "microbenchmarks", "dpu": "microbenchmarks",
+                     "transfer": "transfers", "host": "transfers", "topology": "transfers",
+                     "launch": "kernels"}
+    for s in STAGES:
+        ps = [p for p in params if section_stage[p.name.split(".")[0]] == s]
+        plans.append((s, ps, by_stage[s]))
+    return plans
+
+
+def calibrate(points: Sequence[Measurement], cfg: SystemConfig, params: Sequence[str] | None = None, *,
+              holdout: float | None = None, holdout_by: str | None = None,
+              holdout_values: Sequence[str] | None = None, seed: int = 0, joint: bool = False,
+              backends: Backends | None = None, diff_step: float = 0.02, max_nfev: int = 40,
+              name: str | None = None, score_all: bool = True,
+              progress: Callable[[str], None] | None = None) -> CalibrationResult:
+    """Fit `params` (default: default_parameters) on the non-held-out points."""
+    t_start = time.perf_counter()
+    say = progress or (lambda s: None)
+    backends = backends or Backends()
+    fit_all, held, desc = split_points(points, holdout, holdout_by, holdout_values, seed)
+    # only points with a plan and a measured value > 0 can enter a relative-error fit
+    fit, excluded = [], []
+    for m in fit_all:
+        try:
+            plan(m)
+        except CannotPredict as e:
+            excluded.append(f"{m.id}: {e}")
+            continue
+        if m.value <= 0:
+            excluded.append(f"{m.id}: measured 0 (relative error undefined)")
+            continue
+        fit.append(m)
+    plist = make_params(cfg, params if params else default_parameters(fit))
+    if not plist:
+        raise ConfigError("no parameters to fit: name some with --params")
+    say(f"fitting {len(plist)} parameter(s) on {len(fit)} points ({len(held)} held out: {desc})")
+    cur = cfg
+    fitted: dict[str, float] = {}
+    reports: list[StageReport] = []
+    pending = list(plist)        # parameters not yet constrained by an earlier stage
+    for sname, sparams, spoints in _stage_plan(plist, fit, joint):
+        if not joint and sname == "kernels":
+            # op costs / DMA numbers the microbenchmarks did not constrain are tried on kernels
+            sparams = list(dict.fromkeys(sparams + [p for p in pending if p.name.split(".")[0] in ("ops", "dma", "dpu")]))
+        if not sparams or not spoints:
+            continue
+        t0 = time.perf_counter()
+        sparams = [dataclasses.replace(p, start=_value(cur, p.name)) for p in sparams]
+        st = _Stage(cur, sparams, spoints, backends, diff_step)
+        failed, unconstrained = st.probe()
+        for f in failed:
+            say(f"  [{sname}] left out of the fit: {f}")
+        fail_ids = {f.split(": ", 1)[0] for f in failed}
+        excluded += [f for f in failed]
+        free = [j for j in range(len(sparams)) if j not in unconstrained]
+        rep = StageReport(sname, [sparams[j].name for j in free], [sparams[j].name for j in unconstrained],
+                          n_points=len(spoints) - len(fail_ids), n_queries=len(st.queries))
+        if unconstrained:
+            say(f"  [{sname}] not constrained by these points, left as they are: "
+                f"{', '.join(rep.unconstrained)}")
+        if not free or rep.n_points == 0:
+            rep.wall_s = time.perf_counter() - t0
+            rep.model_calls = st.calls
+            rep.status = "nothing to fit"
+            reports.append(rep)
+            continue
+        # restrict the stage to the constrained parameters and the points that ran
+        z_full0 = st.z0()
+        good = [i for i, m in enumerate(spoints) if m.id not in fail_ids]
+        lb, ub = st.bounds()
+
+        def full(zf, free=free, z_full0=z_full0):
+            z = z_full0.copy()
+            z[free] = zf
+            return z
+
+        def fun(zf, st=st, good=good):
+            return st.residuals(full(zf))[good]
+
+        r0 = fun(z_full0[free])
+        sol = least_squares(fun, z_full0[free], bounds=(lb[free], ub[free]), method="trf", jac="2-point",
+                            diff_step=diff_step, x_scale=1.0, ftol=1e-4, xtol=1e-4, gtol=1e-8,
+                            max_nfev=max_nfev)
+        zf = full(sol.x)
+        for j in free:
+            fitted[sparams[j].name] = float(zf[j]) * sparams[j].scale
+        cur = cur.with_overrides({sparams[j].name: fitted[sparams[j].name] for j in free})
+        rep.nfev, rep.njev, rep.model_calls = int(sol.nfev), int(sol.njev or 0), st.calls
+        rep.cost_start, rep.cost_end = float(0.5 * np.sum(r0 ** 2)), float(sol.cost)
+        rep.mape_start = float(100 * np.mean(np.abs(r0)))
+        rep.mape_end = float(100 * np.mean(np.abs(sol.fun)))
+        rep.status = sol.message
+        rep.wall_s = time.perf_counter() - t0
+        reports.append(rep)
+        done = {sparams[j].name for j in free}
+        pending = [p for p in pending if p.name not in done]
+        say(f"  [{sname}] {len(free)} parameter(s), {rep.n_points} points, {rep.n_queries} model queries: "
+            f"MAPE {rep.mape_start:.2f} % -> {rep.mape_end:.2f} % in {rep.nfev} evaluations + {rep.njev} Jacobians, "
+            f"{rep.model_calls} model calls, {rep.wall_s:.1f} s")
+    # points whose model call failed were not part of the fit
+    failed_ids = {e.split(": ", 1)[0] for e in excluded}
+    fit = [m for m in fit if m.id not in failed_ids]
+    excluded = list(dict.fromkeys(excluded))
+    preset_name = name or f"{cfg.name}-calibrated"
+    out_cfg = dataclasses.replace(cur, name=preset_name,
+                                  description=f"{cfg.name} calibrated by pimsim calibrate on measured points")
+    res = CalibrationResult(cfg=out_cfg, start_cfg=cfg, params=plist, fitted=fitted, fit_points=fit,
+                            heldout_points=held, excluded=excluded, holdout=desc, seed=seed, stages=reports,
+                            wall_s=0.0, measurement_files=sorted({m.file for m in points}))
+    if score_all:
+        pred = Predictor(backends)
+        t0 = time.perf_counter()
+        res.metrics = {
+            "before": {"fit": score(pred.predict(fit, cfg)), "heldout": score(pred.predict(held, cfg))},
+            "after": {"fit": score(pred.predict(fit, out_cfg)), "heldout": score(pred.predict(held, out_cfg))},
+        }
+        say(f"  scored fit and held-out points before/after in {time.perf_counter() - t0:.1f} s")
+    res.wall_s = time.perf_counter() - t_start
+    return res
+
+
+def _value(cfg: SystemConfig, name: str) -> float:
+    sec, key = name.split(".")
+    d = to_dict(cfg)
+    return float(d[sec]["instructions"][key] if sec == "ops" else d[sec][key])
+
+
+# ---------------------------------------------------------------- writing the calibrated preset
+def _toml_scalar_ok(v: Any) -> bool:
+    return isinstance(v, (str, bool, int)) or (isinstance(v, float) and math.isfinite(v))
+
+
+def _clean_table(d: dict) -> dict:
+    out = {}
+    for k, v in d.items():
+        if isinstance(v, (list, tuple)):
+            v = [x for x in v if _toml_scalar_ok(x)]
+            out[k] = v
+        elif _toml_scalar_ok(v):
+            out[k] = v
+    return out
+
+
+def calibration_tables(res: CalibrationResult, command: str = "") -> dict[str, dict]:
+    """The [calibration] table (and its sub-tables) recording what was fitted on what."""
+    tables: dict[str, dict] = {}
+    tables["calibration"] = _clean_table({
+        "command": command, "start_preset": res.start_cfg.name,
+        "start_preset_hash": res.start_cfg.hash(),
+        "measurements": res.measurement_files, "holdout": res.holdout, "seed": res.seed,
+        "method": "scipy.optimize.least_squares (trf, bounded) on relative error; finite differences",
+        "free_parameters": [p.name for p in res.params],
+        "fitted_parameters": sorted(res.fitted),
+        "stages": [f"{s.name}: {', '.join(s.params) or '-'} on {s.n_points} points, {s.nfev} evaluations, "
+                   f"{s.model_calls} model calls, {s.wall_s:.1f} s ({s.status})" for s in res.stages],
+        "wall_s": round(res.wall_s, 2),
+        "fit_points": [m.id for m in res.fit_points],
+        "heldout_points": [m.id for m in res.heldout_points],
+        "excluded_points": res.excluded,
+    })
+    tables["calibration.start_values"] = {p.name: p.start for p in res.params}
+    tables["calibration.fitted_values"] = {k: v for k, v in sorted(res.fitted.items())}
+    tables["calibration.bounds"] = {p.name: [p.lo, p.hi] for p in res.params}
+    for when in ("before", "after"):
+        for subset in ("fit", "heldout"):
+            sc = res.metrics.get(when, {}).get(subset)
+            if not sc:
+                continue
+            for g, s in {"overall": sc["overall"], **sc["groups"]}.items():
+                if s["n"]:
+                    tables[f"calibration.metrics.{when}.{subset}.{g}"] = _clean_table(
+                        {k: s[k] for k in ("n", "r2", "r2_log", "mape", "median_abs_pct_err", "max_abs_pct_err",
+                                           "mean_pct_err")})
+    return tables
+
+
+def write_preset(res: CalibrationResult, path: str, command: str = "") -> str:
+    """A full preset (every section) plus the [calibration] record; returns the text."""
+    header = (f"pimsim preset {res.cfg.name}: {res.start_cfg.name} with parameters fitted by `pimsim calibrate`.\n"
+              f"Generated by: {command or 'pimsim calibrate'}\n"
+              "Do not edit by hand: rerun the command. Values marked 'fitted' were fitted to the measured\n"
+              f"points listed in [calibration]; every other value is copied from {res.start_cfg.name}\n"
+              f"({res.start_cfg.source_path or 'its preset file'}), whose comments give its source.\n"
+              f"Held out from the fit: {res.holdout}.")
+    text = to_toml(res.cfg, header=header, extra_tables=calibration_tables(res, command))
+    # annotate each hardware value with where it comes from
+    out, section = [], None
+    starts = {p.name: p.start for p in res.params}
+    for line in text.splitlines():
+        s = line.strip()
+        if s.startswith("[") and s.endswith("]"):
+            section = s[1:-1]
+        elif section in SECTIONS and "=" in s and not s.startswith("#"):
+            key = s.split("=", 1)[0].strip()
+            full = f"{section}.{key}"
+            if full in res.fitted:
+                line += f"  # fitted by pimsim calibrate (start {starts[full]:g})"
+            else:
+                line += f"  # as in {res.start_cfg.name}"
+        out.append(line)
+    text = "\n".join(out) + "\n"
+    with open(path, "w") as fh:
+        fh.write(text)
+    return text

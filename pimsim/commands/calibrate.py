@@ -1,0 +1,107 @@
+"""`pimsim calibrate`: fit a preset's free parameters to measured points and write a
+calibrated preset (a full preset plus a [calibration] record of the fit)."""
+from __future__ import annotations
+
+import shlex
+import sys
+from pathlib import Path
+
+from pimsim.cli import add_common
+
+
+def register(sub) -> None:
+    p = sub.add_parser(
+        "calibrate", help="fit the preset's free parameters to measured points",
+        description="Fits preset parameters (op-cost table, DMA alpha/beta, transfer bandwidths and "
+                    "overheads, launch overhead) with bounded least squares on relative error, on the "
+                    "points not held out, and writes a full preset recording the fit.")
+    p.add_argument("--measurements", nargs="+", action="extend", metavar="FILE", required=True,
+                   help="measurement CSV file(s) in the validation schema")
+    p.add_argument("--out", required=True, metavar="models/calibrated/NAME.toml", help="preset file to write")
+    p.add_argument("--holdout", type=float, metavar="FRACTION",
+                   help="hold out this seeded random fraction of each workload's experiments "
+                        "(with --holdout-by workload: the fraction of workloads)")
+    p.add_argument("--holdout-by", choices=["workload", "nr_dpus"],
+                   help="hold out whole workloads, or DPU counts (default: each workload's largest)")
+    p.add_argument("--holdout-values", metavar="V,V", help="with --holdout-by: the workloads / DPU counts")
+    p.add_argument("--seed", type=int, default=0, help="seed of the held-out split (default 0)")
+    p.add_argument("--params", action="append", default=[], metavar="SECTION.FIELD[=LO:HI],...",
+                   help="parameters to fit (comma-separated, repeatable); default: a small set per "
+                        "group of points present")
+    p.add_argument("--joint", action="store_true",
+                   help="fit all parameters on all points at once instead of in stages")
+    p.add_argument("--max-nfev", type=int, default=40, help="residual evaluations per stage (default 40)")
+    p.add_argument("--diff-step", type=float, default=0.02, help="relative finite-difference step (default 0.02)")
+    p.add_argument("--name", help="preset name (default: the output file's stem)")
+    p.add_argument("--report", metavar="DIR", help="also validate the calibrated preset and write DIR/REPORT.md")
+    p.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+    add_common(p)
+    p.set_defaults(handler=handle)
+
+
+def handle(args) -> dict:
+    from pimsim.analysis import measurements as ms
+    from pimsim.analysis.calibrate import calibrate, write_preset
+    from pimsim.config import load_preset
+    from pimsim.errors import ConfigError
+
+    if args.holdout is not None and args.holdout_by is None and not 0 < args.holdout < 1:
+        raise ConfigError(f"--holdout {args.holdout}: expected a fraction between 0 and 1")
+    if args.holdout_values and not args.holdout_by:
+        raise ConfigError("--holdout-values needs --holdout-by workload|nr_dpus")
+    cfg = load_preset(args.preset, args.overrides)
+    points = ms.load(args.measurements)
+    params = [s for spec in args.params for s in spec.split(",") if s.strip()]
+    out_path = Path(args.out)
+    command = "pimsim " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if sys.argv[1:2] == ["calibrate"] \
+        else "pimsim calibrate"
+    progress = None if args.quiet else (lambda s: print(s, file=sys.stderr, flush=True))
+    res = calibrate(points, cfg, params or None, holdout=args.holdout, holdout_by=args.holdout_by,
+                    holdout_values=args.holdout_values.split(",") if args.holdout_values else None,
+                    seed=args.seed, joint=args.joint, max_nfev=args.max_nfev, diff_step=args.diff_step,
+                    name=args.name or out_path.stem, progress=progress)
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    write_preset(res, str(out_path), command=command)
+    out = res.to_dict()
+    out["out"] = str(out_path)
+    if args.report or args.plot:
+        from pimsim.analysis.validate import validate, write_report
+        fitted = load_preset(out_path)
+        vres = validate(points, fitted, files=args.measurements)
+        if args.report:
+            out["report_files"] = write_report(vres, args.report, command=command)
+        if args.plot:
+            from pimsim.analysis import plots
+            plots.scatter(vres.predictions, args.plot, title=f"pimsim ({fitted.name}) vs measured",
+                          highlight_ids={m.id for m in res.heldout_points} or None)
+            out["plot"] = args.plot
+    if not args.json:
+        print_summary(out)
+    return out
+
+
+def _f(x, nd=2):
+    return "-" if x is None else f"{x:.{nd}f}"
+
+
+def print_summary(out: dict) -> None:
+    print(f"wrote {out['out']} ({out['n_fit_points']} points fitted, {out['n_heldout_points']} held out: "
+          f"{out['holdout']}; {out['wall_s']:.1f} s)")
+    print(f"\n  {'parameter':<34} {'start':>12} {'fitted':>12}   bounds")
+    for p in out["parameters"]:
+        print(f"  {p['name']:<34} {p['start']:>12.5g} {p['fitted']:>12.5g}   {p['lo']:.4g} .. {p['hi']:.4g}")
+    print(f"\n  {'stage':<16} {'points':>6} {'evals':>6} {'calls':>6} {'wall s':>7}  MAPE start -> end")
+    for s in out["stages"]:
+        print(f"  {s['name']:<16} {s['n_points']:>6} {s['nfev']:>6} {s['model_calls']:>6} {s['wall_s']:>7.1f}  "
+              f"{_f(s['mape_start'])} % -> {_f(s['mape_end'])} %")
+    m = out.get("metrics") or {}
+    if m:
+        print(f"\n  {'group':<20} {'fit before':>11} {'fit after':>10} {'held before':>12} {'held after':>11}  (MAPE %)")
+        groups = list(dict.fromkeys(["overall", *m["after"]["fit"]["groups"], *m["after"]["heldout"]["groups"]]))
+        for g in groups:
+            def get(when, sub):
+                sc = m[when][sub]
+                s = sc["overall"] if g == "overall" else sc["groups"].get(g)
+                return s["mape"] if s else None
+            print(f"  {g:<20} {_f(get('before', 'fit')):>11} {_f(get('after', 'fit')):>10} "
+                  f"{_f(get('before', 'heldout')):>12} {_f(get('after', 'heldout')):>11}")
