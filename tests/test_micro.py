@@ -194,3 +194,17 @@ def test_microbenchmarks_match_measured_points_within_5_percent(cfg):
     assert summary["all"]["mape_pct"] <= 5.0
     for group in ("arith", "mram", "stream-mram"):
         assert summary[group]["mape_pct"] <= 5.0, group
+
+
+def test_points_measured_at_another_clock_are_flagged():
+    slow = load_preset("upmem-640")
+    rows = report.validation_rows(slow, stream_elements=16384)
+    assert all(r["note"] and "350 MHz" in r["note"] for r in rows if r["group"] != "arith")
+    fast = load_preset("upmem-2556")
+    assert all(report.clock_note(fast, p) is None for p in measured.mram_points() + measured.stream_points())
+
+
+def test_cli_micro_all_reports_mape(capsys):
+    assert main(["micro", "all", "--tasklets", "1,16", "--elements", "16384"]) == 0
+    text = capsys.readouterr().out
+    assert "n = 149" in text and "MAPE" in text

@@ -142,6 +142,8 @@ def mram_section(cfg, args, out_lines: list[str]) -> dict:
                  f"{_fmt(r['measured_bandwidth_mib_s'])} {_pct(r['error_pct'])} | "
                  f"{w['latency_cycles']:9.1f} {w['bandwidth_mib_s']:10.2f} "
                  f"{_fmt(w['measured_bandwidth_mib_s'])} {_pct(w['error_pct'])}")
+    for note in sorted({report.clock_note(cfg, p) for p in report.meas.mram_points()} - {None}):
+        L.append(f"warning: {note}: the measured MB/s are not comparable with this preset")
     L.append(f"(one lone-tasklet DMA = alpha + beta*bytes: read {cfg.dma.read_alpha_cycles:g} + "
              f"{cfg.dma.read_beta_cycles_per_byte:g}*B, write {cfg.dma.write_alpha_cycles:g} + "
              f"{cfg.dma.write_beta_cycles_per_byte:g}*B cycles, from the preset)")
@@ -218,12 +220,12 @@ def _run(names: list[str], args) -> dict:
         lines.append("")
         out[name] = res
         panels += panel_fn(res)
-    if len(names) > 1 or names == ["arith"] or names == ["mram"]:
+    if len(names) > 1:           # `micro all`: every measured point, whatever the sweeps showed
         peaks = {r["kernel"]: r["peak_mib_s"] for r in out.get("mram", {}).get("stream", [])
                  if r["tasklets"] == list(report.STREAM_TASKLETS)}
         elements = out.get("mram", {}).get("stream_elements", CLI_STREAM_ELEMENTS)
-        vrows = report.validation_rows(cfg, elements, peaks) if len(names) > 1 else None
-        if vrows is not None:
+        vrows = report.validation_rows(cfg, elements, peaks)
+        if vrows:
             summary = report.mape_by_group(vrows)
             out["validation"] = {"rows": vrows, "mape": summary}
             lines.append("Measured points (validation/measurements/), predicted vs measured:")
@@ -232,6 +234,9 @@ def _run(names: list[str], args) -> dict:
                     s = summary[g]
                     lines.append(f"  {g:12} n = {s['n']:3}   MAPE = {s['mape_pct']:5.2f} %   "
                                  f"max |error| = {s['max_abs_error_pct']:5.2f} %")
+            notes = sorted({r["note"] for r in vrows if r.get("note")})
+            for note in notes:
+                lines.append(f"  warning: {note}: its MB/s points are not comparable with this preset")
     if getattr(args, "plot", None):
         from pimsim.micro import plots
         out["plot"] = plots.save(args.plot, panels)

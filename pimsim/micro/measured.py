@@ -7,6 +7,7 @@ and which CSV row it came from.
 from __future__ import annotations
 
 import csv
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +23,13 @@ class Point:
     value: float
     unit: str
     source: str
+    system: str = ""
+    freq_mhz: float | None = None    # DPU clock of the measured system, when the source states it
+
+
+def _freq(system: str) -> float | None:
+    m = re.search(r"@\s*(\d+(?:\.\d+)?)\s*MHz", system or "")
+    return float(m.group(1)) if m else None
 
 
 def _rows(name: str, directory: Path | None = None) -> list[dict]:
@@ -49,7 +57,7 @@ def mram_points(directory: Path | None = None) -> list[Point]:
         variant = r["variant"].split()
         direction = "read" if variant[0] == "mram_read" else "write"
         out.append(Point("mram", (direction, int(r["size"])), float(r["value"]), "MiB/s",
-                         r["source"]))
+                         r["source"], r["system"], _freq(r["system"])))
     return out
 
 
@@ -61,7 +69,8 @@ def stream_points(directory: Path | None = None) -> list[Point]:
             continue
         kernel = r["variant"].split()[0].upper()
         note = f"; {r['uncertainty']}" if r.get("uncertainty") else ""
-        out.append(Point("stream-mram", (kernel,), float(r["value"]), "MiB/s", r["source"] + note))
+        out.append(Point("stream-mram", (kernel,), float(r["value"]), "MiB/s", r["source"] + note,
+                         r["system"], _freq(r["system"])))
     return out
 
 

@@ -56,6 +56,14 @@ def op_cost_basis(cfg: SystemConfig, key: str) -> str:
     return f"{key} = {value:g} instructions ({comment or 'no source comment'})"
 
 
+def clock_note(cfg: SystemConfig, p) -> str | None:
+    """A bandwidth measured at another DPU clock than the preset's is not comparable: say so."""
+    if p.freq_mhz is not None and abs(p.freq_mhz - cfg.dpu.freq_mhz) > 1e-9:
+        return (f"measured on a {p.freq_mhz:g} MHz system ({p.system}); preset {cfg.name} runs at "
+                f"{cfg.dpu.freq_mhz:g} MHz")
+    return None
+
+
 def error_pct(predicted: float, measured: float | None) -> float | None:
     if measured is None or measured == 0:
         return None
@@ -148,7 +156,8 @@ def validation_rows(cfg: SystemConfig | str | None = None, stream_elements: int 
         d, n = p.key
         pred = mram.dma_bandwidth_mib_s(cfg, d, n, 1)
         rows.append({"group": "mram", "label": f"mram_{d} {n} B, 1 tasklet", "unit": p.unit,
-                     "measured": p.value, "predicted": pred, "error_pct": error_pct(pred, p.value)})
+                     "measured": p.value, "predicted": pred, "error_pct": error_pct(pred, p.value),
+                     "note": clock_note(cfg, p)})
     for p in meas.stream_points():
         kern = p.key[0]
         pred = stream_peaks.get(kern)
@@ -156,7 +165,7 @@ def validation_rows(cfg: SystemConfig | str | None = None, stream_elements: int 
             pred = max(mram.stream_bandwidth_mib_s(cfg, kern, k, stream_elements) for k in STREAM_TASKLETS)
         rows.append({"group": "stream-mram", "label": f"STREAM-MRAM {kern} peak (1..16 tasklets)",
                      "unit": p.unit, "measured": p.value, "predicted": pred,
-                     "error_pct": error_pct(pred, p.value)})
+                     "error_pct": error_pct(pred, p.value), "note": clock_note(cfg, p)})
     return rows
 
 
