@@ -63,3 +63,21 @@ def test_bad_inputs_are_errors():
         transfer.bandwidth_gbps(cfg, "broadcast", 0, 8)
     with pytest.raises(Exception, match="bytes_per_dpu"):
         transfer.bandwidth_gbps(cfg, "broadcast", 1, 1 << 30)
+
+
+def test_cli_micro_transfer_json_and_plot(tmp_path, capsys):
+    import json
+    from pimsim.cli import main
+    png = tmp_path / "t.png"
+    assert main(["micro", "transfer", "--json", "--dpus", "1,64", "--sizes", "8,33554432",
+                 "--plot", str(png)]) == 0
+    out = json.loads(capsys.readouterr().out)
+    rows = out["transfer"]["validation"]
+    assert len(rows) == 5 and all(abs(r["error_pct"]) <= 10 for r in rows)
+    assert png.stat().st_size > 0
+
+
+def test_cli_micro_transfer_rejects_bad_list(capsys):
+    from pimsim.cli import main
+    assert main(["micro", "transfer", "--dpus", "1,x"]) == 2
+    assert "--dpus" in capsys.readouterr().err

@@ -180,6 +180,52 @@ def wram_section(cfg, args, out_lines: list[str]) -> dict:
     return {"stream": rows}
 
 
+# ---------------------------------------------------------------- transfer
+def _transfer_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--dpus", help="DPUs in one rank (default 1,2,4,8,16,32,64)")
+    p.add_argument("--sizes", help="bytes per DPU (default 8,2048,65536,1048576,33554432)")
+
+
+def transfer_section(cfg, args, out_lines: list[str]) -> dict:
+    from pimsim.micro import transfer
+    dpus = parse_int_list(getattr(args, "dpus", None), "--dpus") or (1, 2, 4, 8, 16, 32, 64)
+    sizes = parse_int_list(getattr(args, "sizes", None), "--sizes") or (8, 2048, 65536, 1 << 20, 32 << 20)
+    rows = transfer.sweep(cfg, dpus=dpus, sizes=sizes)
+    vrows = transfer.validation_rows(cfg)
+    L = out_lines
+    L.append(_header(cfg, "host <-> DPU transfers (PrIM CPU-DPU method; GB/s = 10^9 B/s delivered)"))
+    L.append(f"{'kind':17} {'DPUs':>5} " + "".join(f"{_size(b):>10}" for b in sizes))
+    for kind in transfer.KINDS:
+        for n in dpus:
+            vals = [next(r["gbps"] for r in rows if r["kind"] == kind and r["nr_dpus"] == n
+                         and r["bytes_per_dpu"] == b and "nr_ranks" not in r) for b in sizes]
+            L.append(f"{kind:17} {n:>5} " + "".join(f"{v:10.3f}" for v in vals))
+    L.append("")
+    L.append("over ranks, 32 MiB per DPU (ranks dealt round-robin over the DDR channels; a channel caps the ranks sharing it):")
+    for kind in ("parallel_cpu_dpu", "parallel_dpu_cpu", "broadcast"):
+        rs = [r for r in rows if r["kind"] == kind and "nr_ranks" in r]
+        L.append(f"  {kind:17} " + "  ".join(f"{r['nr_ranks']}r:{r['gbps']:.1f}" for r in rs))
+    L.append("")
+    L.append("measured points (validation/measurements):")
+    for r in vrows:
+        L.append(f"  {r['variant']:32} {r['nr_dpus']:>3} DPUs  pimsim {r['gbps']:7.3f}  measured "
+                 f"{r['measured_gbps']:7.3f}  error {r['error_pct']:+6.2f} %")
+    L.append("(the per-rank bandwidths and exponents were derived from these same points; see models/*.toml)")
+    return {"rows": rows, "validation": vrows}
+
+
+def _size(b: int) -> str:
+    for unit, shift in (("MiB", 20), ("KiB", 10)):
+        if b >= 1 << shift and b % (1 << shift) == 0:
+            return f"{b >> shift}{unit}"
+    return f"{b}B"
+
+
+def _transfer_panels(res):
+    from pimsim.micro import transfer
+    return [(transfer.draw, res["rows"], res["validation"]), (transfer.draw_ranks, res["rows"])]
+
+
 # ---------------------------------------------------------------- registry and handlers
 # name -> (help, add_arguments, section(cfg, args, lines) -> dict, plot panels(result) -> list)
 MICRO_COMMANDS: dict[str, tuple[str, Callable, Callable, Callable]] = {}
@@ -205,8 +251,8 @@ MICRO_COMMANDS["arith"] = ("arithmetic throughput (ADD/SUB/MUL/DIV x 6 types) vs
 MICRO_COMMANDS["mram"] = ("MRAM DMA latency/bandwidth vs size, and STREAM-MRAM vs tasklets",
                           _mram_args, mram_section, _mram_panels)
 MICRO_COMMANDS["wram"] = ("STREAM in WRAM vs tasklets", _wram_args, wram_section, _wram_panels)
-# ---- `pimsim micro transfer` goes here: MICRO_COMMANDS["transfer"] = (help, add_args, section, panels)
-#      with section(cfg, args, lines) -> dict built on pimsim.micro.transfer; `micro all` picks it up.
+MICRO_COMMANDS["transfer"] = ("host<->DPU transfers: serial, parallel, broadcast; 1..64 DPUs, 8 B..32 MiB, 1..40 ranks",
+                              _transfer_args, transfer_section, _transfer_panels)
 
 
 def _run(names: list[str], args) -> dict:

@@ -67,3 +67,51 @@ def sweep(cfg: SystemConfig, dpus=(1, 4, 16, 64), sizes=(8, 2048, 1 << 20, 32 <<
             rows.append({"kind": kind, "nr_dpus": n, "nr_ranks": r, "bytes_per_dpu": 32 << 20,
                          "gbps": bandwidth_gbps(cfg, kind, n, 32 << 20)})
     return rows
+
+
+def published_points(directory=None) -> list[dict]:
+    """PrIM slides p.20 transfer points from validation/measurements (metric xfer_bw, GB/s)."""
+    from pimsim.micro.measured import PUBLISHED_FILE, _rows
+    out = []
+    for r in _rows(PUBLISHED_FILE, directory):
+        if r["metric"] == "xfer_bw":
+            out.append({"kind": kind_of_variant(r["variant"]), "variant": r["variant"],
+                        "nr_dpus": int(r["nr_dpus"]), "bytes_per_dpu": int(r["size"]),
+                        "measured_gbps": float(r["value"]), "source": r["source"]})
+    return out
+
+
+def validation_rows(cfg: SystemConfig) -> list[dict]:
+    rows = []
+    for p in published_points():
+        pred = bandwidth_gbps(cfg, p["kind"], p["nr_dpus"], p["bytes_per_dpu"])
+        rows.append({**p, "gbps": pred, "error_pct": 100.0 * (pred - p["measured_gbps"]) / p["measured_gbps"]})
+    return rows
+
+
+def draw(ax, rows: list[dict], measured: list[dict]) -> None:
+    """Bandwidth vs DPUs in one rank at 32 MiB per DPU (lines), measured points (o)."""
+    big = max(r["bytes_per_dpu"] for r in rows if "nr_ranks" not in r)
+    for kind in KINDS:
+        rs = sorted((r for r in rows if r["kind"] == kind and r["bytes_per_dpu"] == big and "nr_ranks" not in r),
+                    key=lambda r: r["nr_dpus"])
+        line, = ax.plot([r["nr_dpus"] for r in rs], [r["gbps"] for r in rs], "-", label=kind)
+        pts = [m for m in measured if m["kind"] == kind]
+        ax.plot([m["nr_dpus"] for m in pts], [m["measured_gbps"] for m in pts], "o",
+                color=line.get_color(), mfc="none")
+    ax.set_xscale("log", base=2)
+    ax.set_yscale("log")
+    ax.set_xlabel("DPUs in one rank")
+    ax.set_ylabel("GB/s (10^9 B/s)")
+    ax.set_title(f"host<->DPU transfers, {big >> 20} MiB per DPU (o: measured)")
+    ax.legend(fontsize=6)
+
+
+def draw_ranks(ax, rows: list[dict]) -> None:
+    for kind in ("parallel_cpu_dpu", "parallel_dpu_cpu", "broadcast"):
+        rs = sorted((r for r in rows if r["kind"] == kind and "nr_ranks" in r), key=lambda r: r["nr_ranks"])
+        ax.plot([r["nr_ranks"] for r in rs], [r["gbps"] for r in rs], "-o", ms=3, label=kind)
+    ax.set_xlabel("ranks")
+    ax.set_ylabel("GB/s (10^9 B/s)")
+    ax.set_title("transfers over ranks, 32 MiB per DPU")
+    ax.legend(fontsize=6)
