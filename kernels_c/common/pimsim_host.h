@@ -151,21 +151,33 @@ static inline void pimsim_report_cycles(struct dpu_set_t set, unsigned nr_dpus, 
     free(c);
 }
 
-/* ---- 1-D partition used by the streaming kernels (VA, RED, SEL, UNI, HST, SCAN) ----
- * n elements of `elem_bytes` each over nr_dpus DPUs:
- *   chunk  = divceil(n, nr_dpus) rounded up so chunk*elem_bytes is a multiple of 8
- *            (DMA/transfer granularity); DPU i owns elements [i*chunk, i*chunk+count_i)
- *   count_i = clamp(n - i*chunk, 0, chunk)
- * Every DPU receives a chunk-sized transfer (parallel push needs equal sizes);
- * the host pads the input to nr_dpus*chunk elements. PrIM does the same except
- * that it rounds chunk up to a multiple of 8 elements when not 8-byte aligned. */
+/* ---- 1-D partition used by the streaming kernels (VA, RED, HST) ----
+ * PrIM's host sizing (VA/host/app.c, support/common.h), n elements of
+ * `elem_bytes` each over nr_dpus DPUs:
+ *   align8(x) = x if x*elem_bytes is a multiple of 8, else (x/8)*8 + 8 (PrIM roundup)
+ *   chunk     = align8(divceil(n, nr_dpus)): elements pushed to every DPU (parallel
+ *               push needs equal sizes; the host pads the input to nr_dpus*chunk)
+ *   count_i   = clamp(n - i*chunk, 0, chunk): elements DPU i really owns (RED, HST)
+ * VA gives DPU i < D-1 `chunk` elements and the last DPU align8(n) - (D-1)*chunk,
+ * which can exceed chunk (PrIM reads a few elements past its A slot; they land in
+ * B elements that are not retrieved); DPUs past the data get 0 where PrIM would
+ * compute a negative size (pimsim_va_count). */
+static inline uint64_t pimsim_align8(uint64_t x, unsigned elem_bytes) {
+    return (x * elem_bytes) % 8 ? (x / 8) * 8 + 8 : x;
+}
 static inline uint64_t pimsim_chunk(uint64_t n, unsigned nr_dpus, unsigned elem_bytes) {
-    uint64_t per8 = elem_bytes >= 8 ? 1 : 8 / elem_bytes;
-    return round_up(divceil(n, (uint64_t)nr_dpus), per8);
+    return pimsim_align8(divceil(n, (uint64_t)nr_dpus), elem_bytes);
 }
 static inline uint64_t pimsim_count(uint64_t n, uint64_t chunk, unsigned i) {
     uint64_t start = (uint64_t)i * chunk;
     return start >= n ? 0 : (n - start < chunk ? n - start : chunk);
+}
+static inline uint64_t pimsim_va_count(uint64_t n, uint64_t chunk, unsigned nr_dpus, unsigned i,
+                                       unsigned elem_bytes) {
+    uint64_t total8 = pimsim_align8(n, elem_bytes), start = (uint64_t)i * chunk;
+    if (start >= total8) return 0;
+    if (i + 1 == nr_dpus) return total8 - start;
+    return total8 - start < chunk ? total8 - start : chunk;
 }
 
 #endif

@@ -51,17 +51,14 @@ int main(int argc, char **argv) {
     printf("pimsim.params workload=gemv nr_dpus=%u nr_tasklets=%d size=%u m=%u n=%u block_size=%u type=uint32 max_rows=%u\n",
            nr_dpus, NR_TASKLETS, m, m, n, BLOCK_SIZE, max_rows);
 
-    /* A laid out per DPU slot: max_rows x n_pad, zero padded */
-    T *A = pimsim_calloc((size_t)nr_dpus * max_rows * n_pad, sizeof(T));
+    /* A packed (m x n, no row padding) as PrIM; DPU i gets max_rows x n_pad elements
+     * starting at its first row, so the host array is padded at the end */
+    T *A = pimsim_calloc((size_t)m * n + (size_t)max_rows * n_pad, sizeof(T));
     T *B = pimsim_calloc(n_pad, sizeof(T));
     T *Cd = pimsim_calloc((size_t)nr_dpus * max_rows, sizeof(T));
     T *C = pimsim_calloc(m, sizeof(T));
     T *ref = pimsim_calloc(m, sizeof(T));
-    for (i = 0; i < nr_dpus; i++)
-        for (uint32_t r = 0; r < args[i].nr_rows; r++)
-            for (uint32_t j = 0; j < n; j++)
-                A[((size_t)i * max_rows + r) * n_pad + j] =
-                    (T)(pimsim_rand(c.seed, 0, (uint64_t)(first_row[i] + r) * n + j) % VALUE_RANGE);
+    for (uint64_t k = 0; k < (uint64_t)m * n; k++) A[k] = (T)(pimsim_rand(c.seed, 0, k) % VALUE_RANGE);
     for (uint32_t j = 0; j < n; j++) B[j] = (T)(pimsim_rand(c.seed, 1, j) % VALUE_RANGE);
 
     pimsim_timer_t tm = {0};
@@ -71,7 +68,7 @@ int main(int argc, char **argv) {
         for (i = 0; i < nr_dpus; i++)
             for (uint32_t r = 0; r < args[i].nr_rows; r++) {
                 T acc = 0;
-                const T *row = A + ((size_t)i * max_rows + r) * n_pad;
+                const T *row = A + (size_t)(first_row[i] + r) * n;
                 for (uint32_t j = 0; j < n; j++) acc += row[j] * B[j];
                 ref[first_row[i] + r] = acc;
             }
@@ -80,7 +77,7 @@ int main(int argc, char **argv) {
         ptimer_start(&tm, PH_CPU_DPU);
         DPU_FOREACH(set, dpu, i) { DPU_ASSERT(dpu_prepare_xfer(dpu, &args[i])); }
         DPU_ASSERT(dpu_push_xfer(set, DPU_XFER_TO_DPU, "DPU_INPUT_ARGUMENTS", 0, sizeof args[0], DPU_XFER_DEFAULT));
-        DPU_FOREACH(set, dpu, i) { DPU_ASSERT(dpu_prepare_xfer(dpu, A + (size_t)i * max_rows * n_pad)); }
+        DPU_FOREACH(set, dpu, i) { DPU_ASSERT(dpu_prepare_xfer(dpu, A + (size_t)first_row[i] * n)); }
         DPU_ASSERT(dpu_push_xfer(set, DPU_XFER_TO_DPU, DPU_MRAM_HEAP_POINTER_NAME, 0, (size_t)max_rows * n_pad * sizeof(T), DPU_XFER_DEFAULT));
         DPU_FOREACH(set, dpu, i) { DPU_ASSERT(dpu_prepare_xfer(dpu, B)); }
         DPU_ASSERT(dpu_push_xfer(set, DPU_XFER_TO_DPU, DPU_MRAM_HEAP_POINTER_NAME, (uint32_t)((size_t)max_rows * n_pad * sizeof(T)), n_pad * sizeof(T), DPU_XFER_DEFAULT));

@@ -71,7 +71,10 @@ static int scan_pass(void) {
         T add = round_base[round & 1] + before;
         for (uint32_t k = 0; k < REGS; k++) out[k] += add;
         mram_write(out, (__mram_ptr void *)(b_base + off), BLOCK_SIZE);
+        /* the DPU's running total, as PrIM's main_kernel2 (the host does not need it) */
+        if (id == NR_TASKLETS - 1) DPU_RESULTS[id].t_count = add + run;
     }
+    if (bytes == 0 && id == NR_TASKLETS - 1) DPU_RESULTS[id].t_count = DPU_INPUT_ARGUMENTS.t_count;
     return 0;
 }
 

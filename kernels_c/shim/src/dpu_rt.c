@@ -63,6 +63,8 @@ static int dpu_index;
 static unsigned launch_count;
 static FILE *dma_log;
 static pthread_mutex_t *dma_log_lock;
+/* highest MRAM byte offset + 1 written by a DMA (for the host's state dumps) */
+static uint64_t mram_dma_end;
 
 /* --- faults -------------------------------------------------------------- */
 
@@ -149,6 +151,12 @@ void mram_write(const void *from, __mram_ptr void *to, unsigned int nb_of_bytes)
     int64_t off;
     uint8_t *dst = check_dma("mram_write", (uintptr_t)to, from, nb_of_bytes, &off);
     memcpy(dst, from, nb_of_bytes);
+    if (off >= 0) {
+        uint64_t end = (uint64_t)off + nb_of_bytes, cur = __atomic_load_n(&mram_dma_end, __ATOMIC_RELAXED);
+        while (end > cur && !__atomic_compare_exchange_n(&mram_dma_end, &cur, end, 1, __ATOMIC_RELAXED,
+                                                         __ATOMIC_RELAXED)) {
+        }
+    }
     log_dma("write", nb_of_bytes, off, from);
 }
 
@@ -300,6 +308,8 @@ __attribute__((visibility("default"))) void __pimsim_dpu_init(int index, FILE *l
 __attribute__((visibility("default"))) int __pimsim_dpu_nr_tasklets(void) { return NR_TASKLETS; }
 
 __attribute__((visibility("default"))) void *__pimsim_dpu_mram(void) { return mram; }
+
+__attribute__((visibility("default"))) uint64_t __pimsim_dpu_mram_dma_end(void) { return mram_dma_end; }
 
 /* Runs all tasklets to completion; returns 0, or the first non-zero main() result. */
 __attribute__((visibility("default"))) int __pimsim_dpu_launch(void) {

@@ -33,6 +33,9 @@ struct pimsim_dpu {
     void *xfer_buffer;
     int (*launch)(void);
     void *(*mram)(void);
+    uint64_t (*mram_dma_end)(void);
+    uint64_t mram_host_end; /* highest MRAM offset + 1 written by the host */
+    unsigned launches;
 };
 
 struct pimsim_system {
@@ -148,7 +151,10 @@ dpu_error_t dpu_load(struct dpu_set_t set, const char *path, struct dpu_program_
         void (*init)(int, FILE *, pthread_mutex_t *) = (void (*)(int, FILE *, pthread_mutex_t *))dlsym(d->handle, "__pimsim_dpu_init");
         d->launch = (int (*)(void))dlsym(d->handle, "__pimsim_dpu_launch");
         d->mram = (void *(*)(void))dlsym(d->handle, "__pimsim_dpu_mram");
-        if (!init || !d->launch || !d->mram) {
+        d->mram_dma_end = (uint64_t(*)(void))dlsym(d->handle, "__pimsim_dpu_mram_dma_end");
+        d->mram_host_end = 0;
+        d->launches = 0;
+        if (!init || !d->launch || !d->mram || !d->mram_dma_end) {
             fprintf(stderr, "pimsim-shim: dpu_load: %s was not built with the shim DPU runtime\n", path);
             rc = DPU_ERR_ELF_INVALID_FILE;
             break;
@@ -222,6 +228,9 @@ static dpu_error_t copy_one(const char *call, struct dpu_set_t set, uint32_t i, 
     dpu_error_t err = DPU_OK;
     uint8_t *p = resolve(call, &set.sys->dpus[i], i, symbol, offset, length, &err);
     if (!p) return err;
+    if (to_dpu && strcmp(symbol, DPU_MRAM_HEAP_POINTER_NAME) == 0 &&
+        (uint64_t)offset + length > set.sys->dpus[i].mram_host_end)
+        set.sys->dpus[i].mram_host_end = (uint64_t)offset + length;
     if (to_dpu) memcpy(p, host, length);
     else memcpy(host, p, length);
     return DPU_OK;
@@ -272,13 +281,53 @@ dpu_error_t dpu_push_xfer(struct dpu_set_t set, dpu_xfer_t xfer, const char *sym
     return DPU_OK;
 }
 
+/* State dumps for the Python cross-checks (tests/test_kernels_c_vs_python.py).
+ * With PIMSIM_DUMP_DIR=<dir>, every launch of DPU i writes, before and after it:
+ *   <dir>/dpu<i>_launch<k>_<pre|post>_<SYMBOL>.bin
+ * for the MRAM heap (SYMBOL = DPU_MRAM_HEAP_POINTER; bytes [0, highest offset
+ * written by the host or a DMA so far)) and for every WRAM symbol named in
+ * PIMSIM_DUMP_SYMBOLS (comma-separated; default DPU_INPUT_ARGUMENTS,DPU_RESULTS;
+ * symbols the program does not have are skipped). */
+static void dump_bytes(const char *dir, uint32_t i, unsigned k, const char *when, const char *name,
+                       const void *p, size_t n) {
+    char path[4096];
+    snprintf(path, sizeof path, "%s/dpu%u_launch%u_%s_%s.bin", dir, i, k, when, name);
+    FILE *f = fopen(path, "wb");
+    if (!f || (n && fwrite(p, 1, n, f) != n)) {
+        fprintf(stderr, "pimsim-shim: cannot write state dump %s\n", path);
+        _exit(PIMSIM_EXIT_FAULT);
+    }
+    fclose(f);
+}
+
+static void dump_state(struct pimsim_dpu *d, uint32_t i, const char *when) {
+    const char *dir = getenv("PIMSIM_DUMP_DIR");
+    if (!dir || !*dir) return;
+    uint64_t end = d->mram_dma_end();
+    if (d->mram_host_end > end) end = d->mram_host_end;
+    dump_bytes(dir, i, d->launches, when, "DPU_MRAM_HEAP_POINTER", d->mram(), end);
+    const char *list = getenv("PIMSIM_DUMP_SYMBOLS");
+    char buf[1024];
+    snprintf(buf, sizeof buf, "%s", list && *list ? list : "DPU_INPUT_ARGUMENTS,DPU_RESULTS");
+    for (char *save = NULL, *name = strtok_r(buf, ",", &save); name; name = strtok_r(NULL, ",", &save)) {
+        void *addr = dlsym(d->handle, name);
+        Dl_info info;
+        const ElfW(Sym) *sym = NULL;
+        if (!addr || !dladdr1(addr, &info, (void **)&sym, RTLD_DL_SYMENT) || !sym) continue;
+        dump_bytes(dir, i, d->launches, when, name, addr, sym->st_size);
+    }
+}
+
 dpu_error_t dpu_launch(struct dpu_set_t set, dpu_launch_policy_t policy) {
     if (policy != DPU_SYNCHRONOUS && policy != DPU_ASYNCHRONOUS) return DPU_ERR_INVALID_LAUNCH_POLICY;
     /* DPUs run one after another; an asynchronous launch completes here too. */
     for (uint32_t k = 0; k < set.count; k++) {
         struct pimsim_dpu *d = &set.sys->dpus[set.first + k];
         if (!d->handle) return DPU_ERR_INTERNAL;
+        dump_state(d, set.first + k, "pre");
         (void)d->launch(); /* like the SDK, the value returned by main() is not an error */
+        dump_state(d, set.first + k, "post");
+        d->launches++;
     }
     return DPU_OK;
 }

@@ -49,7 +49,7 @@ int main(int argc, char **argv) {
     }
     dpu_arguments_t *args = pimsim_calloc(nr_dpus, sizeof *args);
     for (i = 0; i < nr_dpus; i++) {
-        args[i].size = (uint32_t)round_up(pimsim_count(n, chunk, i) * sizeof(T), 8);
+        args[i].size = (uint32_t)(pimsim_va_count(n, chunk, nr_dpus, i, sizeof(T)) * sizeof(T));
         args[i].transfer_size = (uint32_t)(chunk * sizeof(T));
     }
 

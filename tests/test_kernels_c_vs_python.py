@@ -1,0 +1,307 @@
+"""Cross-checks between each C kernel (kernels_c/, built with the gcc shim) and its Python twin
+(pimsim/kernels/<name>.py, pimsim/workloads/prim/<name>.py):
+
+(a) output: the shim dumps every DPU's symbols before and after each launch (PIMSIM_DUMP_DIR);
+    the Python kernel's functional() runs on a DpuMemory holding the same pre-launch bytes and
+    must leave the same outputs as the C kernel did;
+(b) DMA log: per tasklet, the (direction, bytes) histogram of the shim's DMA log equals what
+    the Python timing program issues for the same shape (run_dpu(..., dma_log=True)); the MRAM
+    addresses are compared too;
+(c) partition: the C host hands every DPU the same shape (sizes, offsets, layout) as the Python
+    workload does for the same problem size.
+"""
+from __future__ import annotations
+
+import collections
+import importlib
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import numpy as np
+import pytest
+from kernels_c_helpers import HAVE_TOOLCHAIN, build_cached, prand, run
+
+pytestmark = pytest.mark.skipif(not HAVE_TOOLCHAIN, reason="gcc/make not available")
+
+HEAP = "DPU_MRAM_HEAP_POINTER"
+ARGS = "DPU_INPUT_ARGUMENTS"
+RESULTS = "DPU_RESULTS"
+TASKLETS = (1, 11, 16)
+
+
+def py_kernel(name: str):
+    """pimsim.kernels.<name>, or skip when the Python twin has not been written yet."""
+    try:
+        return importlib.import_module(f"pimsim.kernels.{name}")
+    except ModuleNotFoundError:
+        pytest.skip(f"no Python kernel pimsim/kernels/{name}.py yet")
+
+
+def py_workload(name: str):
+    try:
+        return importlib.import_module(f"pimsim.workloads.prim.{name}")
+    except ModuleNotFoundError:
+        pytest.skip(f"no Python workload pimsim/workloads/prim/{name}.py yet")
+
+
+# ---------------------------------------------------------------------------------------------
+# per-kernel adapters: C argument struct -> Python args; where each side leaves its outputs
+# ---------------------------------------------------------------------------------------------
+@dataclass
+class Ctx:
+    """What an adapter may need besides the dumped bytes."""
+    nt: int
+    dpu: int
+    launch: int
+    opts: dict          # the host options of the run (e.g. {"i": 10001})
+    nr_dpus: int
+
+
+@dataclass
+class Spec:
+    c_name: str                                   # kernels_c/<c_name>
+    py_name: str                                  # pimsim/kernels/<py_name>.py
+    c_args: np.dtype                              # the C dpu_arguments_t
+    to_py_args: Callable[[Any, np.ndarray, Ctx], np.ndarray]      # (K, c args, ctx) -> Python args
+    c_out: Callable[[dict, np.ndarray, Ctx], dict]                # (post dump, c args, ctx) -> arrays
+    py_out: Callable[[Any, Any, np.ndarray, Ctx], dict]           # (K, DpuMemory, py args, ctx) -> arrays
+    timing_shape: Callable[[Any, np.ndarray, dict, Ctx], Any] | None = None   # data-dependent shapes
+    dump_symbols: str = f"{ARGS},{RESULTS}"
+
+
+def heap(d: dict, dtype, off: int, count: int) -> np.ndarray:
+    b = d[HEAP]
+    dt = np.dtype(dtype)
+    raw = np.zeros(count * dt.itemsize, np.uint8)
+    avail = max(0, min(len(b) - off, count * dt.itemsize))
+    raw[:avail] = np.frombuffer(b, np.uint8, avail, off) if avail else raw[:0]
+    return raw.view(dt)
+
+
+def sym(d: dict, name: str, dtype) -> np.ndarray:
+    return np.frombuffer(d[name], dtype)
+
+
+def mem_heap(mem, dtype, off, count):
+    return mem.read(HEAP, off, count * np.dtype(dtype).itemsize).view(dtype)
+
+
+U32 = np.uint32
+
+
+def _va_region(a):
+    """B elements the host retrieves: the last DPU's PrIM size can run past its A slot (its
+    tail reads B elements as A and writes results nobody retrieves), so compare up to
+    transfer_size."""
+    s, ts = int(a["size"][0]), int(a["transfer_size"][0])
+    return ts, min(s, ts) // 4
+
+
+def _red_c_out(d, a, c):
+    return {"sum": sym(d, RESULTS, np.int64)[:1]}
+
+
+def _gemv_c_regions(a):
+    a = a[0]
+    c_off = (int(a["max_rows"]) * int(a["n_size_pad"]) + int(a["n_size_pad"])) * 4
+    return c_off, int(a["nr_rows"])
+
+
+def _sel_valid_first(a, c: Ctx):
+    per = int(a["size"][0]) // 8
+    n = c.opts["i"]
+    return max(0, min(per, n - c.dpu * per)), c.dpu * per
+
+
+class DataShape:
+    """A Python timing shape whose data-dependent counts (SEL selected(), UNI kept()) come from
+    the DPU's actual input instead of PrIM's generator formula; everything else delegates."""
+
+    def __init__(self, base, count):
+        self._base, self._count = base, count
+
+    def __getattr__(self, name):
+        return getattr(self._base, name)
+
+
+def _sel_timing(K, pyargs, pre, c: Ctx):
+    s = K.shape(pyargs)
+    a = heap(pre, np.uint64, 0, s.size // 8)
+    cum = np.concatenate([[0], np.cumsum(a % np.uint64(2) == 1)])
+    sel = lambda lo, hi: int(cum[min(hi, a.size)] - cum[min(lo, a.size)])  # noqa: E731
+    ds = DataShape(s, sel)
+    ds.selected = sel
+    return ds
+
+
+def _scan_c_out(d, a, c: Ctx, reduce_first: bool):
+    size, kernel = int(a["size"][0]), int(a["kernel"][0])
+    if reduce_first and kernel == 0:
+        return {"total": sym(d, RESULTS, np.int64)[:1]}
+    out = {"B": heap(d, np.int64, size, size // 8)}
+    if kernel == (1 if reduce_first else 0):
+        out["total"] = sym(d, RESULTS, np.int64)[c.nt - 1:c.nt]
+    return out
+
+
+def _scan_py_out(K, mem, a, c: Ctx, reduce_first: bool):
+    size, kernel = int(a["size"][0]), int(a["kernel"][0])
+    res = mem.view(RESULTS, K.RESULT, 0, K.MAX_TASKLETS)["t_count"]
+    if reduce_first and kernel == 0:
+        return {"total": res[:1].copy()}
+    out = {"B": mem_heap(mem, np.int64, size, size // 8)}
+    if kernel == (1 if reduce_first else 0):
+        out["total"] = res[c.nt - 1:c.nt].copy()
+    return out
+
+
+SCAN_ARGS = np.dtype([("size", U32), ("kernel", U32), ("t_count", np.int64)])
+
+SPECS = {
+    "va": Spec(
+        "va", "va", np.dtype([("size", U32), ("transfer_size", U32)]),
+        lambda K, a, c: K.make_args(int(a["size"][0]), int(a["transfer_size"][0])),
+        lambda d, a, c: {"B": heap(d, np.int32, *_va_region(a))},
+        lambda K, mem, a, c: {"B": mem_heap(mem, np.int32, *_va_region(a))}),
+    "red": Spec(
+        "red", "red", np.dtype([("size", U32), ("pad", U32)]),
+        lambda K, a, c: K.make_args(int(a["size"][0])),
+        _red_c_out,
+        lambda K, mem, a, c: {"sum": mem.view(RESULTS, K.RESULT, 0, K.MAX_TASKLETS)["t_count"][:1].copy()}),
+    "gemv": Spec(
+        "gemv", "gemv", np.dtype([("n_size", U32), ("n_size_pad", U32), ("nr_rows", U32), ("max_rows", U32)]),
+        lambda K, a, c: K.make_args(*(int(a[f][0]) for f in ("n_size", "n_size_pad", "nr_rows", "max_rows"))),
+        lambda d, a, c: {"C": heap(d, U32, *_gemv_c_regions(a))},
+        lambda K, mem, a, c: {"C": mem_heap(mem, U32, *_gemv_c_regions(a))}),
+    "sel": Spec(
+        "sel", "sel", np.dtype([("size", U32), ("pad", U32)]),
+        lambda K, a, c: K.make_args(int(a["size"][0]), *_sel_valid_first(a, c)),
+        lambda d, a, c: (lambda n: {"count": np.array([n]), "out": heap(d, np.uint64, int(a["size"][0]), n)})(
+            int(sym(d, RESULTS, np.dtype([("t_count", U32), ("pad", U32)]))["t_count"][c.nt - 1])),
+        lambda K, mem, a, c: (lambda n: {"count": np.array([n]),
+                                         "out": mem_heap(mem, np.uint64, int(a["size"][0]), n)})(
+            int(mem.view(RESULTS, K.RESULT, 0, K.MAX_TASKLETS)["t_count"][c.nt - 1])),
+        timing_shape=_sel_timing),
+    "hst-s": Spec(
+        "hst-s", "hst_s", np.dtype([("size", U32), ("transfer_size", U32), ("bins", U32), ("pad", U32)]),
+        lambda K, a, c: K.make_args(int(a["size"][0]), int(a["transfer_size"][0]), int(a["bins"][0])),
+        lambda d, a, c: {"histo": heap(d, U32, int(a["transfer_size"][0]), int(a["bins"][0]))},
+        lambda K, mem, a, c: {"histo": mem_heap(mem, U32, int(a["transfer_size"][0]), int(a["bins"][0]))}),
+    "scan-ssa": Spec(
+        "scan-ssa", "scan_ssa", SCAN_ARGS,
+        lambda K, a, c: K.make_args(int(a["size"][0]), int(a["kernel"][0]), int(a["t_count"][0])),
+        lambda d, a, c: _scan_c_out(d, a, c, False),
+        lambda K, mem, a, c: _scan_py_out(K, mem, a, c, False)),
+    "scan-rss": Spec(
+        "scan-rss", "scan_rss", SCAN_ARGS,
+        lambda K, a, c: K.make_args(int(a["size"][0]), int(a["kernel"][0]), int(a["t_count"][0])),
+        lambda d, a, c: _scan_c_out(d, a, c, True),
+        lambda K, mem, a, c: _scan_py_out(K, mem, a, c, True)),
+}
+
+# (C kernel, host options, DPUs): sizes that do and do not divide evenly
+CASES = [
+    ("va", {"i": 10001}, 3), ("va", {"i": 3}, 5), ("va", {"i": 70000}, 2),
+    ("red", {"i": 10001}, 3), ("red", {"i": 65537}, 4),
+    ("gemv", {"m": 37, "k": 301}, 3), ("gemv", {"m": 100, "k": 700}, 2), ("gemv", {"m": 9, "k": 64}, 1),
+    ("sel", {"i": 10001}, 3), ("sel", {"i": 5}, 1),
+    ("hst-s", {"i": 10001, "b": 256}, 3), ("hst-s", {"i": 3000, "b": 64}, 2),
+    ("scan-ssa", {"i": 10001}, 3), ("scan-ssa", {"i": 5}, 1),
+    ("scan-rss", {"i": 10001}, 3), ("scan-rss", {"i": 40000}, 2),
+]
+
+
+def c_opts(opts: dict) -> list[str]:
+    return [x for k, v in opts.items() for x in (f"-{k}", str(v))]
+
+
+def tasklet_histograms(dmas) -> dict[int, collections.Counter]:
+    h: dict[int, collections.Counter] = collections.defaultdict(collections.Counter)
+    for t, d, b, *_ in dmas:
+        h[t][(d, b)] += 1
+    return {t: c for t, c in h.items() if c}
+
+
+def tasklet_addresses(dmas) -> dict[int, collections.Counter]:
+    h: dict[int, collections.Counter] = collections.defaultdict(collections.Counter)
+    for t, d, b, m, *_ in dmas:
+        h[t][(d, b, m)] += 1
+    return {t: c for t, c in h.items() if c}
+
+
+def crosscheck(spec: Spec, opts: dict, nr_dpus: int, nt: int, tmp_path):
+    from pimsim.engine import run_dpu
+    from pimsim.kernel import DpuMemory
+
+    K = py_kernel(spec.py_name)
+    exe = build_cached(nt) / spec.c_name / "host_app"
+    r = run(exe, ["-n", str(nr_dpus), "-x", "1", "-w", "0", "-e", "1", *c_opts(opts)], tmp_path,
+            dump=True, dump_symbols=spec.dump_symbols)
+    assert r.returncode == 0, r.stderr + r.stdout
+    assert r.records["pimsim.result"]["status"] == "OK"
+    logs = {(l.dpu, l.launch): l.dmas for l in r.launches}
+    assert set(logs) == set(r.dumps)
+    shapes = {}
+    for (dpu, launch), d in sorted(r.dumps.items()):
+        c = Ctx(nt, dpu, launch, opts, nr_dpus)
+        cargs = np.frombuffer(d["pre"][ARGS], spec.c_args)
+        pyargs = spec.to_py_args(K, cargs, c)
+        shapes[(dpu, launch)] = K.KERNEL.shape(pyargs)
+        # (a) output
+        mem = DpuMemory()
+        pre = np.frombuffer(d["pre"][HEAP], np.uint8)
+        mem.write(HEAP, 0, pre, pre.size)
+        mem.write(ARGS, 0, pyargs, pyargs.nbytes)
+        K.KERNEL.functional(mem, pyargs, nt)
+        want, got = spec.c_out(d["post"], cargs, c), spec.py_out(K, mem, pyargs, c)
+        assert want.keys() == got.keys()
+        for k in want:
+            np.testing.assert_array_equal(got[k], want[k], err_msg=f"{spec.c_name} dpu {dpu} launch {launch}: {k}")
+        # (b) DMA log
+        shape = spec.timing_shape(K, pyargs, d["pre"], c) if spec.timing_shape else shapes[(dpu, launch)]
+        py_log = run_dpu(K.KERNEL.program, shape, nt, dma_log=True).dma_log
+        c_log = logs[(dpu, launch)]
+        assert tasklet_histograms(c_log) == tasklet_histograms(py_log), f"{spec.c_name} dpu {dpu} launch {launch}"
+        assert tasklet_addresses(c_log) == tasklet_addresses(py_log), f"{spec.c_name} dpu {dpu} launch {launch}"
+    return shapes
+
+
+def python_shapes(py_name: str, nr_dpus: int, nt: int, size: int, params: dict, monkeypatch) -> dict:
+    """(dpu, launch) -> shape of every launch the Python workload makes (timing-only run)."""
+    from pimsim.config import load_preset
+    from pimsim.host_api import DpuSet
+
+    W = py_workload(py_name)
+    K = py_kernel(py_name)
+    seen: dict = {}
+    orig = DpuSet.launch
+
+    def launch(self, *a, **kw):
+        k = len({l for _, l in seen})
+        for dpu in range(self.nr_dpus):
+            seen[(dpu, k)] = K.KERNEL.shape(self.args[dpu])
+        return orig(self, *a, **kw)
+
+    monkeypatch.setattr(DpuSet, "launch", launch)
+    W.run(nr_dpus, nt, size, {**W.PARAMS, **params}, True, load_preset(), 1)
+    return seen
+
+
+# Python workload name, its size parameter and extra params, from the C options
+PARTITION = {
+    "va": lambda o: (o["i"], {}), "red": lambda o: (o["i"], {}), "sel": lambda o: (o["i"], {}),
+    "gemv": lambda o: (o["m"], {"n": o["k"]}), "hst-s": lambda o: (o["i"], {"bins": o["b"]}),
+    "scan-ssa": lambda o: (o["i"], {}), "scan-rss": lambda o: (o["i"], {}),
+}
+
+
+@pytest.mark.parametrize("nt", TASKLETS)
+@pytest.mark.parametrize("kernel,opts,dpus", CASES, ids=[f"{k}-{'-'.join(map(str, o.values()))}-d{d}"
+                                                        for k, o, d in CASES])
+def test_c_vs_python(kernel, opts, dpus, nt, tmp_path, monkeypatch):
+    spec = SPECS[kernel]
+    c_shapes = crosscheck(spec, opts, dpus, nt, tmp_path)
+    # (c) the C host partitions the problem as the Python workload
+    size, params = PARTITION[kernel](opts)
+    p_shapes = python_shapes(spec.py_name, dpus, nt, size, params, monkeypatch)
+    assert c_shapes == p_shapes
