@@ -24,6 +24,13 @@ NAME = "BS"
 DESCRIPTION = "Binary search, int64 sorted array and queries (PrIM BS)"
 DEFAULT_SIZE = 2_048_576        # PrIM BS support/common.h INPUT_SIZE
 PARAMS = {"queries": 0}         # 0: size / 8 (the measured table's rule); PrIM's run: -i 262144
+# PrIM's scaling runs keep the array (INPUT_SIZE) and scale the queries: 1 rank -i 262144,
+# 32 ranks -i 16777216, weak -i 262144 x DPUs. Here size is the array, so the sweeps pass
+# queries explicitly (weak scaling: the array fixed, queries grow with the DPUs is not
+# expressible as size x DPUs, so the weak sweep scales the array and its size/8 queries).
+STRONG_LARGE_SIZE = 2_048_576
+STRONG_LARGE_PARAMS = {"queries": 16_777_216}
+WEAK_SIZE_PER_DPU = 262_144
 SIZE_MEANING = "elements of the sorted array (every DPU gets all of it); --param queries=Q (default size/8)"
 
 

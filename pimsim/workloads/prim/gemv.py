@@ -19,6 +19,11 @@ NAME = "GEMV"
 DESCRIPTION = "Matrix-vector multiply, uint32: C = A x B (PrIM GEMV)"
 DEFAULT_SIZE = 8192             # PrIM run_strong_rank.py: -m 8192 -n 1024
 PARAMS = {"n": 1024}            # columns (-n); the uPIMulator measurements use n = 64
+VALIDATION_PARAMS = {"n": 64}   # how the measured table (validation/measurements/README.md) ran GEMV
+STRONG_LARGE_SIZE = 163_840     # PrIM 32-rank strong scaling: -m 163840 -n 4096
+STRONG_LARGE_PARAMS = {"n": 4096}
+WEAK_SIZE_PER_DPU = 1024        # PrIM weak scaling: m = 1024 x DPUs, n = 2048
+WEAK_PARAMS = {"n": 2048}
 SIZE_MEANING = "m, rows of the matrix (total, split over DPUs); --param n=COLUMNS"
 
 

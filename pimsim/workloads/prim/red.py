@@ -17,6 +17,8 @@ NAME = "RED"
 DESCRIPTION = "Reduction (sum) of an int64 array (PrIM RED, single-tasklet final reduction)"
 DEFAULT_SIZE = 6_553_600        # PrIM run_strong_rank.py: -i 6553600
 PARAMS: dict = {}
+STRONG_LARGE_SIZE = 419_430_400   # PrIM 32-rank strong scaling size
+WEAK_SIZE_PER_DPU = 6_553_600     # PrIM weak scaling, per DPU
 SIZE_MEANING = "elements (total, split over DPUs)"
 
 

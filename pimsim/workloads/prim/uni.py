@@ -20,6 +20,8 @@ NAME = "UNI"
 DESCRIPTION = "Unique (drop consecutive duplicates), int64 (PrIM UNI)"
 DEFAULT_SIZE = 3_932_160        # PrIM run_strong_rank.py: -i 3932160
 PARAMS: dict = {}
+STRONG_LARGE_SIZE = 251_658_240   # PrIM 32-rank strong scaling size
+WEAK_SIZE_PER_DPU = 3_932_160     # PrIM weak scaling, per DPU
 SIZE_MEANING = "elements (total, split over DPUs)"
 
 

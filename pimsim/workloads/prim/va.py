@@ -12,6 +12,8 @@ NAME = "VA"
 DESCRIPTION = "Vector addition, int32: C = A + B (PrIM VA)"
 DEFAULT_SIZE = 2_621_440        # PrIM run_strong_rank.py: -i 2621440
 PARAMS: dict = {}
+STRONG_LARGE_SIZE = 167_772_160   # PrIM 32-rank strong scaling size
+WEAK_SIZE_PER_DPU = 2_621_440     # PrIM weak scaling, per DPU
 SIZE_MEANING = "elements per vector (total, split over DPUs)"
 
 

@@ -1,0 +1,144 @@
+"""Replay every PrIM point of validation/measurements/upmem_published_points.csv whose workload
+is implemented and score pimsim against the measured UPMEM times.
+
+Reads: `size` = the workload's total problem size (validation/measurements/README.md), blank
+nr_tasklets = 16 (the PrIM/uPIMulator default), GEMV with n = 64 columns (the measured table's
+setting, `VALIDATION_PARAMS` of the workload module). Each experiment (workload, DPUs,
+tasklets, size) is run once in timing-only mode; its four time metrics are compared.
+
+Reported: per-workload and overall MAPE of the DPU kernel time (next to uPIMulator's own
+kernel prediction, column sim_kernel of upimulator_hw_times_ms.csv), and of the CPU->DPU /
+DPU->CPU transfer times; inter-DPU points measured as 0 are reported as absolute error.
+The test fails if the overall kernel-time MAPE exceeds 20 %. Workloads not implemented yet
+are skipped and listed, never failed.
+"""
+from __future__ import annotations
+
+import csv
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from pimsim.analysis import measurements as ms
+from pimsim.config import load_preset
+from pimsim.workloads import prim
+
+pytestmark = [pytest.mark.validation, pytest.mark.slow]
+
+MEAS_DIR = Path(__file__).resolve().parents[1] / "validation" / "measurements"
+POINTS = MEAS_DIR / "upmem_published_points.csv"
+UPIMULATOR = MEAS_DIR / "upimulator_hw_times_ms.csv"
+METRICS = {"dpu_kernel_time": "dpu_kernel", "cpu_dpu_time": "cpu_dpu", "dpu_cpu_time": "dpu_cpu",
+           "inter_dpu_time": "inter_dpu"}
+KERNEL_MAPE_LIMIT = 20.0
+
+
+def _upimulator_kernel() -> dict:
+    out = {}
+    with open(UPIMULATOR, newline="") as fh:
+        for r in csv.DictReader(fh):
+            out[(r["benchmark"], int(r["num_dpus"]), int(r["data_prep_param"]))] = float(r["sim_kernel"])
+    return out
+
+
+def replay(cfg=None) -> dict:
+    """Predict every implemented PrIM point; returns per-workload rows and the skipped list."""
+    cfg = cfg or load_preset()
+    points = [p for p in ms.load([POINTS]) if p.metric in METRICS and _canonical(p.workload)]
+    implemented = set(prim.available())
+    skipped = sorted({_canonical(p.workload) for p in points} - implemented)
+    sim = _upimulator_kernel()
+    cache: dict = {}
+    rows = []
+    for p in points:
+        name = _canonical(p.workload)
+        if name not in implemented:
+            continue
+        t = p.nr_tasklets or 16
+        key = (name, p.nr_dpus, t, p.size)
+        if key not in cache:
+            mod = prim.module(name)
+            cache[key] = prim.run(name, dpus=p.nr_dpus, tasklets=t, size=p.size,
+                                  params=getattr(mod, "VALIDATION_PARAMS", None),
+                                  timing_only=True, config=cfg).time_ms
+        rows.append({"workload": name, "dpus": p.nr_dpus, "tasklets": t, "size": p.size, "metric": p.metric,
+                     "measured": p.canonical_value, "predicted": cache[key][METRICS[p.metric]],
+                     "upimulator": sim.get((name, p.nr_dpus, p.size)) if p.metric == "dpu_kernel_time" else None})
+    return {"rows": rows, "skipped": skipped}
+
+
+def _canonical(name: str) -> str | None:
+    try:
+        return prim.canonical(name)
+    except Exception:
+        return None
+
+
+def mape(rows) -> float:
+    m = np.array([r["measured"] for r in rows])
+    p = np.array([r["predicted"] for r in rows])
+    return float(np.mean(np.abs(p - m) / m) * 100) if len(rows) else float("nan")
+
+
+def summarise(result: dict) -> tuple[str, dict]:
+    rows = result["rows"]
+    by = defaultdict(list)
+    for r in rows:
+        by[(r["workload"], r["metric"])].append(r)
+    names = sorted({r["workload"] for r in rows})
+    lines = [f"{'workload':9s} {'n':>3s} {'kernel MAPE':>11s} {'uPIMulator':>10s} {'CPU-DPU':>8s} {'DPU-CPU':>8s} "
+             f"{'inter-DPU':>10s}"]
+    stats = {}
+    for n in names:
+        k = by[(n, "dpu_kernel_time")]
+        up = [{"measured": r["measured"], "predicted": r["upimulator"]} for r in k if r["upimulator"] is not None]
+        inter = by[(n, "inter_dpu_time")]
+        inter_nz = [r for r in inter if r["measured"] > 0]
+        inter_txt = (f"{mape(inter_nz):9.1f}%" if inter_nz else
+                     f"{max((abs(r['predicted']) for r in inter), default=0):7.3f}ms")
+        stats[n] = {"kernel": mape(k), "upimulator": mape(up), "cpu_dpu": mape(by[(n, "cpu_dpu_time")]),
+                    "dpu_cpu": mape(by[(n, "dpu_cpu_time")]), "points": len(k)}
+        lines.append(f"{n:9s} {len(k):3d} {stats[n]['kernel']:10.1f}% {stats[n]['upimulator']:9.1f}% "
+                     f"{stats[n]['cpu_dpu']:7.1f}% {stats[n]['dpu_cpu']:7.1f}% {inter_txt:>10s}")
+    kern = [r for r in rows if r["metric"] == "dpu_kernel_time"]
+    up_all = [{"measured": r["measured"], "predicted": r["upimulator"]} for r in kern if r["upimulator"] is not None]
+    stats["overall"] = {"kernel": mape(kern), "upimulator": mape(up_all),
+                        "cpu_dpu": mape([r for r in rows if r["metric"] == "cpu_dpu_time"]),
+                        "dpu_cpu": mape([r for r in rows if r["metric"] == "dpu_cpu_time"]), "points": len(kern)}
+    o = stats["overall"]
+    lines.append(f"{'overall':9s} {o['points']:3d} {o['kernel']:10.1f}% {o['upimulator']:9.1f}% "
+                 f"{o['cpu_dpu']:7.1f}% {o['dpu_cpu']:7.1f}%")
+    if result["skipped"]:
+        lines.append("not implemented yet (skipped): " + ", ".join(result["skipped"]))
+    return "\n".join(lines), stats
+
+
+@pytest.fixture(scope="module")
+def replayed():
+    return replay()
+
+
+def test_prim_kernel_time_mape(replayed):
+    if not replayed["rows"]:
+        pytest.skip("no measured PrIM workload is implemented yet: " + ", ".join(replayed["skipped"]))
+    text, stats = summarise(replayed)
+    print("\nPrIM measured points vs pimsim (MAPE; uPIMulator = its own kernel prediction)\n" + text)
+    assert stats["overall"]["kernel"] <= KERNEL_MAPE_LIMIT, text
+
+
+def test_every_replayed_point_is_finite_and_positive(replayed):
+    for r in replayed["rows"]:
+        assert np.isfinite(r["predicted"]) and r["predicted"] >= 0, r
+        if r["metric"] != "inter_dpu_time":
+            assert r["predicted"] > 0, r
+
+
+def test_unimplemented_workloads_are_skipped_not_failed(replayed):
+    for name in replayed["skipped"]:
+        assert name not in prim.available()
+
+
+if __name__ == "__main__":      # python tests/test_prim_validation.py: print the table
+    print(summarise(replay())[0])
