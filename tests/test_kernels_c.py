@@ -14,7 +14,6 @@ from kernels_c_helpers import (BLOCK_SIZE, DMA_MAX, HAVE_TOOLCHAIN, KERNELS_C, S
 pytestmark = pytest.mark.skipif(not HAVE_TOOLCHAIN, reason="gcc/make not available")
 
 TASKLETS = (1, 11, 16)
-KERNELS = ["va", "red", "gemv", "sel", "hst-s", "scan-ssa", "scan-rss"]
 
 
 @pytest.fixture(scope="session")
@@ -138,6 +137,35 @@ def test_sel(builds, tmp_path, nt, dpus, n):
             nk = int((blk % np.uint64(2) == 1).sum())
             if nk:
                 exp[t][("write", nk * 8)] += 1
+        assert h == drop_empty(exp)
+
+
+# ---- UNI ----
+def uni_input(n: int, gen: str) -> np.ndarray:
+    k = np.arange(n, dtype=np.int64)
+    return np.where(k % 2 == 0, k, k + 1) if gen == "prim" else (prand(1, 0, n) % np.uint64(3)).astype(np.int64)
+
+
+@pytest.mark.parametrize("nt", TASKLETS)
+@pytest.mark.parametrize("dpus,n,gen", [(1, 5, "prim"), (3, 10001, "prim"), (3, 10001, "rand"), (2, 40000, "rand"),
+                                        (4, 300, "rand")])
+def test_uni(builds, tmp_path, nt, dpus, n, gen):
+    r = run(exe(builds, nt, "uni"), common_args(dpus, "-i", n, "-g", gen), tmp_path)
+    check_ok(r)
+    a = uni_input(n, gen)
+    keep = np.ones(n, bool)
+    keep[1:] = a[1:] != a[:-1]
+    np.testing.assert_array_equal(np.frombuffer(r.output, np.int64), a[keep])
+    regs = BLOCK_SIZE // 8
+    chunk = round_up(divceil(n, dpus), nt * regs)
+    padded = np.full(chunk * dpus, a[-1], np.int64)
+    padded[:n] = a
+    for i, h in enumerate(launch_histograms(r, dpus)):
+        blocks = padded[i * chunk:(i + 1) * chunk].reshape(-1, regs)
+        exp = {t: collections.Counter() for t in range(nt)}
+        for bidx, blk in enumerate(blocks):
+            exp[bidx % nt][("read", BLOCK_SIZE)] += 1
+            exp[bidx % nt][("write", 8 * (1 + int((blk[1:] != blk[:-1]).sum())))] += 1
         assert h == drop_empty(exp)
 
 

@@ -67,6 +67,8 @@ class Spec:
     py_out: Callable[[Any, Any, np.ndarray, Ctx], dict]           # (K, DpuMemory, py args, ctx) -> arrays
     timing_shape: Callable[[Any, np.ndarray, dict, Ctx], Any] | None = None   # data-dependent shapes
     dump_symbols: str = f"{ARGS},{RESULTS}"
+    #: DMA directions whose MRAM addresses are not compared (a known Python-side difference)
+    address_exempt: tuple = ()
 
 
 def heap(d: dict, dtype, off: int, count: int) -> np.ndarray:
@@ -155,6 +157,28 @@ def _scan_py_out(K, mem, a, c: Ctx, reduce_first: bool):
     return out
 
 
+def _uni_timing(K, pyargs, pre, c: Ctx):
+    """PrIM's input (-g prim): the Python shape's own kept() formula; other inputs: counted."""
+    s = K.shape(pyargs)
+    if c.opts.get("g", "prim") == "prim":
+        return s
+    a = heap(pre, np.int64, 0, s.size // 8)
+    change = np.concatenate([[0], np.cumsum(a[1:] != a[:-1])])       # change[j]: changes in (0, j]
+    ds = DataShape(s, None)
+    ds.kept = lambda lo, hi: 1 + int(change[min(hi, a.size) - 1] - change[lo])
+    return ds
+
+
+UNI_C_RESULT = np.dtype({"names": ["t_count", "first", "last"], "formats": [U32, np.int64, np.int64],
+                         "offsets": [0, 8, 16], "itemsize": 24})
+
+
+def _uni_out(res, read_out, c: Ctx):
+    n = int(res["t_count"][c.nt - 1])
+    return {"count": np.array([n]), "first": res["first"][:1].copy(), "last": res["last"][c.nt - 1:c.nt].copy(),
+            "out": read_out(n)}
+
+
 SCAN_ARGS = np.dtype([("size", U32), ("kernel", U32), ("t_count", np.int64)])
 
 SPECS = {
@@ -182,6 +206,13 @@ SPECS = {
                                          "out": mem_heap(mem, np.uint64, int(a["size"][0]), n)})(
             int(mem.view(RESULTS, K.RESULT, 0, K.MAX_TASKLETS)["t_count"][c.nt - 1])),
         timing_shape=_sel_timing),
+    "uni": Spec(
+        "uni", "uni", np.dtype([("size", U32), ("kernel", U32)]),
+        lambda K, a, c: K.make_args(int(a["size"][0]), *_sel_valid_first(a, c)),
+        lambda d, a, c: _uni_out(sym(d, RESULTS, UNI_C_RESULT), lambda n: heap(d, np.int64, int(a["size"][0]), n), c),
+        lambda K, mem, a, c: _uni_out(mem.view(RESULTS, K.RESULT, 0, K.MAX_TASKLETS),
+                                      lambda n: mem_heap(mem, np.int64, int(a["size"][0]), n), c),
+        timing_shape=_uni_timing, address_exempt=("write",)),
     "hst-s": Spec(
         "hst-s", "hst_s", np.dtype([("size", U32), ("transfer_size", U32), ("bins", U32), ("pad", U32)]),
         lambda K, a, c: K.make_args(int(a["size"][0]), int(a["transfer_size"][0]), int(a["bins"][0])),
@@ -205,6 +236,7 @@ CASES = [
     ("red", {"i": 10001}, 3), ("red", {"i": 65537}, 4),
     ("gemv", {"m": 37, "k": 301}, 3), ("gemv", {"m": 100, "k": 700}, 2), ("gemv", {"m": 9, "k": 64}, 1),
     ("sel", {"i": 10001}, 3), ("sel", {"i": 5}, 1),
+    ("uni", {"i": 10001, "g": "prim"}, 3), ("uni", {"i": 5, "g": "prim"}, 1), ("uni", {"i": 20000, "g": "rand"}, 2),
     ("hst-s", {"i": 10001, "b": 256}, 3), ("hst-s", {"i": 3000, "b": 64}, 2),
     ("scan-ssa", {"i": 10001}, 3), ("scan-ssa", {"i": 5}, 1),
     ("scan-rss", {"i": 10001}, 3), ("scan-rss", {"i": 40000}, 2),
@@ -262,7 +294,9 @@ def crosscheck(spec: Spec, opts: dict, nr_dpus: int, nt: int, tmp_path):
         py_log = run_dpu(K.KERNEL.program, shape, nt, dma_log=True).dma_log
         c_log = logs[(dpu, launch)]
         assert tasklet_histograms(c_log) == tasklet_histograms(py_log), f"{spec.c_name} dpu {dpu} launch {launch}"
-        assert tasklet_addresses(c_log) == tasklet_addresses(py_log), f"{spec.c_name} dpu {dpu} launch {launch}"
+        keep = lambda log: [x for x in log if x[1] not in spec.address_exempt]  # noqa: E731
+        assert tasklet_addresses(keep(c_log)) == tasklet_addresses(keep(py_log)), \
+            f"{spec.c_name} dpu {dpu} launch {launch}"
     return shapes
 
 
@@ -290,6 +324,7 @@ def python_shapes(py_name: str, nr_dpus: int, nt: int, size: int, params: dict, 
 # Python workload name, its size parameter and extra params, from the C options
 PARTITION = {
     "va": lambda o: (o["i"], {}), "red": lambda o: (o["i"], {}), "sel": lambda o: (o["i"], {}),
+    "uni": lambda o: (o["i"], {}),
     "gemv": lambda o: (o["m"], {"n": o["k"]}), "hst-s": lambda o: (o["i"], {"bins": o["b"]}),
     "scan-ssa": lambda o: (o["i"], {}), "scan-rss": lambda o: (o["i"], {}),
 }
