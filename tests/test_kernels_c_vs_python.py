@@ -213,6 +213,12 @@ SPECS = {
         lambda K, mem, a, c: _uni_out(mem.view(RESULTS, K.RESULT, 0, K.MAX_TASKLETS),
                                       lambda n: mem_heap(mem, np.int64, int(a["size"][0]), n), c),
         timing_shape=_uni_timing, address_exempt=("write",)),
+    "bs": Spec(
+        "bs", "bs", np.dtype([("input_size", np.uint64), ("slice_per_dpu", np.uint64), ("kernel", U32), ("pad", U32)]),
+        lambda K, a, c: K.make_args(int(a["input_size"][0]), int(a["slice_per_dpu"][0]),
+                                    c.dpu * int(a["slice_per_dpu"][0])),
+        lambda d, a, c: {"found": sym(d, RESULTS, np.int64)[:c.nt].copy()},
+        lambda K, mem, a, c: {"found": mem.view(RESULTS, K.RESULT, 0, K.MAX_TASKLETS)["found"][:c.nt].copy()}),
     "hst-s": Spec(
         "hst-s", "hst_s", np.dtype([("size", U32), ("transfer_size", U32), ("bins", U32), ("pad", U32)]),
         lambda K, a, c: K.make_args(int(a["size"][0]), int(a["transfer_size"][0]), int(a["bins"][0])),
@@ -237,6 +243,7 @@ CASES = [
     ("gemv", {"m": 37, "k": 301}, 3), ("gemv", {"m": 100, "k": 700}, 2), ("gemv", {"m": 9, "k": 64}, 1),
     ("sel", {"i": 10001}, 3), ("sel", {"i": 5}, 1),
     ("uni", {"i": 10001, "g": "prim"}, 3), ("uni", {"i": 5, "g": "prim"}, 1), ("uni", {"i": 20000, "g": "rand"}, 2),
+    ("bs", {"a": 10000, "i": 1000}, 2), ("bs", {"a": 4099, "i": 333}, 3), ("bs", {"a": 256, "i": 16}, 1),
     ("hst-s", {"i": 10001, "b": 256}, 3), ("hst-s", {"i": 3000, "b": 64}, 2),
     ("scan-ssa", {"i": 10001}, 3), ("scan-ssa", {"i": 5}, 1),
     ("scan-rss", {"i": 10001}, 3), ("scan-rss", {"i": 40000}, 2),
@@ -324,7 +331,7 @@ def python_shapes(py_name: str, nr_dpus: int, nt: int, size: int, params: dict, 
 # Python workload name, its size parameter and extra params, from the C options
 PARTITION = {
     "va": lambda o: (o["i"], {}), "red": lambda o: (o["i"], {}), "sel": lambda o: (o["i"], {}),
-    "uni": lambda o: (o["i"], {}),
+    "uni": lambda o: (o["i"], {}), "bs": lambda o: (o["a"], {"queries": o["i"]}),
     "gemv": lambda o: (o["m"], {"n": o["k"]}), "hst-s": lambda o: (o["i"], {"bins": o["b"]}),
     "scan-ssa": lambda o: (o["i"], {}), "scan-rss": lambda o: (o["i"], {}),
 }
