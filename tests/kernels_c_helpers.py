@@ -50,6 +50,13 @@ def build_cached(nr_tasklets: int) -> Path:
     return build(root, nr_tasklets, ALL_KERNELS, ["all", "shim-tests"])
 
 
+@functools.lru_cache(maxsize=None)
+def build_variant(nr_tasklets: int, kernel: str, cflags: str) -> Path:
+    """One kernel built with extra compiler flags (e.g. -DNR_HISTO=4), once per process."""
+    root = Path(tempfile.mkdtemp(prefix=f"pimsim-kernels-c-t{nr_tasklets}-{kernel}-"))
+    return build(root, nr_tasklets, [kernel], [f"EXTRA_CFLAGS={cflags}"])
+
+
 # ---- the host programs' PRNG (kernels_c/common/pimsim_host.h) ----
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 

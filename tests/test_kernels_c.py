@@ -8,7 +8,7 @@ import subprocess
 import numpy as np
 import pytest
 from kernels_c_helpers import (BLOCK_SIZE, DMA_MAX, HAVE_TOOLCHAIN, KERNELS_C, SHIM_FAULT_EXIT, Run, build,
-                               build_cached, chunk_1d, count_1d, divceil, histo, prand, round_up, run,
+                               build_cached, build_variant, chunk_1d, count_1d, divceil, histo, prand, round_up, run,
                                strided_blocks, va_count)
 
 pytestmark = pytest.mark.skipif(not HAVE_TOOLCHAIN, reason="gcc/make not available")
@@ -203,9 +203,11 @@ def test_bs_small_array_rejected(builds, tmp_path):
 # ---- HST-S ----
 @pytest.mark.parametrize("nt", TASKLETS)
 @pytest.mark.parametrize("dpus,n,bins", [(1, 5, 2), (3, 10001, 256), (2, 50000, 64), (1, 3000, 1024)])
-def test_hst_s(builds, tmp_path, nt, dpus, n, bins):
-    r = run(exe(builds, nt, "hst-s"), common_args(dpus, "-i", n, "-b", bins), tmp_path)
-    if nt * (bins * 4 + BLOCK_SIZE) + nt * 1024 > 65536:
+@pytest.mark.parametrize("kernel", ["hst-s", "hst-l"])
+def test_hst(builds, tmp_path, nt, dpus, n, bins, kernel):
+    r = run(exe(builds, nt, kernel), common_args(dpus, "-i", n, "-b", bins), tmp_path)
+    histos = nt if kernel == "hst-s" else 1     # private per tasklet / one shared (NR_HISTO=1)
+    if histos * bins * 4 + nt * BLOCK_SIZE + nt * 1024 > 65536:
         # private histograms + blocks + 1 KB stacks do not fit the 64 KB WRAM
         assert r.returncode == SHIM_FAULT_EXIT and "WRAM overflow" in r.stderr
         return
@@ -220,6 +222,19 @@ def test_hst_s(builds, tmp_path, nt, dpus, n, bins):
         hb = bins * 4
         exp[0].update(("write", min(DMA_MAX, hb - o)) for o in range(0, hb, DMA_MAX))
         assert h == drop_empty(exp)
+
+
+def test_hst_l_nr_histo_4(tmp_path):
+    """NR_HISTO=4 at 16 tasklets: four shared histograms, same output and DMAs; 4 x 4096
+    bins do not fit in WRAM (the shim stops it, as the SDK's allocator would)."""
+    b = build_variant(16, "hst-l", "-DNR_HISTO=4")
+    r = run(b / "hst-l" / "host_app", common_args(3, "-i", 10001, "-b", 256), tmp_path)
+    check_ok(r)
+    px = (prand(1, 0, 10001) >> np.uint64(64 - 12)).astype(np.uint64)
+    ref = np.bincount(((px * np.uint64(256)) >> np.uint64(12)).astype(np.int64), minlength=256)
+    np.testing.assert_array_equal(np.frombuffer(r.output, np.uint32), ref)
+    r = run(b / "hst-l" / "host_app", common_args(1, "-i", 1000, "-b", 4096), tmp_path)
+    assert r.returncode == SHIM_FAULT_EXIT and "WRAM overflow" in r.stderr
 
 
 # ---- SCAN-SSA / SCAN-RSS ----

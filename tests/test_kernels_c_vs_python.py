@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import collections
 import importlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import numpy as np
 import pytest
-from kernels_c_helpers import HAVE_TOOLCHAIN, build_cached, prand, run
+from kernels_c_helpers import HAVE_TOOLCHAIN, build_cached, build_variant, prand, run
 
 pytestmark = pytest.mark.skipif(not HAVE_TOOLCHAIN, reason="gcc/make not available")
 
@@ -69,6 +69,11 @@ class Spec:
     dump_symbols: str = f"{ARGS},{RESULTS}"
     #: DMA directions whose MRAM addresses are not compared (a known Python-side difference)
     address_exempt: tuple = ()
+    #: (Python kernel module, NR_TASKLETS) -> pimsim.kernel.Kernel
+    kernel_of: Callable[[Any, int], Any] = lambda K, nt: K.KERNEL
+    #: extra compiler flags of the C build (a variant build), and params of the Python workload
+    cflags: str = ""
+    py_params: dict = field(default_factory=dict)
 
 
 def heap(d: dict, dtype, off: int, count: int) -> np.ndarray:
@@ -224,6 +229,18 @@ SPECS = {
         lambda K, a, c: K.make_args(int(a["size"][0]), int(a["transfer_size"][0]), int(a["bins"][0])),
         lambda d, a, c: {"histo": heap(d, U32, int(a["transfer_size"][0]), int(a["bins"][0]))},
         lambda K, mem, a, c: {"histo": mem_heap(mem, U32, int(a["transfer_size"][0]), int(a["bins"][0]))}),
+    "hst-l": Spec(
+        "hst-l", "hst_l", np.dtype([("size", U32), ("transfer_size", U32), ("bins", U32), ("pad", U32)]),
+        lambda K, a, c: K.make_args(int(a["size"][0]), int(a["transfer_size"][0]), int(a["bins"][0])),
+        lambda d, a, c: {"histo": heap(d, U32, int(a["transfer_size"][0]), int(a["bins"][0]))},
+        lambda K, mem, a, c: {"histo": mem_heap(mem, U32, int(a["transfer_size"][0]), int(a["bins"][0]))},
+        kernel_of=lambda K, nt: K.make_kernel(K.effective_histos(1, nt))),
+    "hst-l4": Spec(
+        "hst-l", "hst_l", np.dtype([("size", U32), ("transfer_size", U32), ("bins", U32), ("pad", U32)]),
+        lambda K, a, c: K.make_args(int(a["size"][0]), int(a["transfer_size"][0]), int(a["bins"][0])),
+        lambda d, a, c: {"histo": heap(d, U32, int(a["transfer_size"][0]), int(a["bins"][0]))},
+        lambda K, mem, a, c: {"histo": mem_heap(mem, U32, int(a["transfer_size"][0]), int(a["bins"][0]))},
+        kernel_of=lambda K, nt: K.make_kernel(4), cflags="-DNR_HISTO=4", py_params={"nr_histo": 4}),
     "scan-ssa": Spec(
         "scan-ssa", "scan_ssa", SCAN_ARGS,
         lambda K, a, c: K.make_args(int(a["size"][0]), int(a["kernel"][0]), int(a["t_count"][0])),
@@ -245,6 +262,7 @@ CASES = [
     ("uni", {"i": 10001, "g": "prim"}, 3), ("uni", {"i": 5, "g": "prim"}, 1), ("uni", {"i": 20000, "g": "rand"}, 2),
     ("bs", {"a": 10000, "i": 1000}, 2), ("bs", {"a": 4099, "i": 333}, 3), ("bs", {"a": 256, "i": 16}, 1),
     ("hst-s", {"i": 10001, "b": 256}, 3), ("hst-s", {"i": 3000, "b": 64}, 2),
+    ("hst-l", {"i": 10001, "b": 256}, 3), ("hst-l", {"i": 3000, "b": 64}, 2),
     ("scan-ssa", {"i": 10001}, 3), ("scan-ssa", {"i": 5}, 1),
     ("scan-rss", {"i": 10001}, 3), ("scan-rss", {"i": 40000}, 2),
 ]
@@ -273,7 +291,8 @@ def crosscheck(spec: Spec, opts: dict, nr_dpus: int, nt: int, tmp_path):
     from pimsim.kernel import DpuMemory
 
     K = py_kernel(spec.py_name)
-    exe = build_cached(nt) / spec.c_name / "host_app"
+    KERNEL = spec.kernel_of(K, nt)
+    exe = (build_variant(nt, spec.c_name, spec.cflags) if spec.cflags else build_cached(nt)) / spec.c_name / "host_app"
     r = run(exe, ["-n", str(nr_dpus), "-x", "1", "-w", "0", "-e", "1", *c_opts(opts)], tmp_path,
             dump=True, dump_symbols=spec.dump_symbols)
     assert r.returncode == 0, r.stderr + r.stdout
@@ -285,20 +304,20 @@ def crosscheck(spec: Spec, opts: dict, nr_dpus: int, nt: int, tmp_path):
         c = Ctx(nt, dpu, launch, opts, nr_dpus)
         cargs = np.frombuffer(d["pre"][ARGS], spec.c_args)
         pyargs = spec.to_py_args(K, cargs, c)
-        shapes[(dpu, launch)] = K.KERNEL.shape(pyargs)
+        shapes[(dpu, launch)] = KERNEL.shape(pyargs)
         # (a) output
         mem = DpuMemory()
         pre = np.frombuffer(d["pre"][HEAP], np.uint8)
         mem.write(HEAP, 0, pre, pre.size)
         mem.write(ARGS, 0, pyargs, pyargs.nbytes)
-        K.KERNEL.functional(mem, pyargs, nt)
+        KERNEL.functional(mem, pyargs, nt)
         want, got = spec.c_out(d["post"], cargs, c), spec.py_out(K, mem, pyargs, c)
         assert want.keys() == got.keys()
         for k in want:
             np.testing.assert_array_equal(got[k], want[k], err_msg=f"{spec.c_name} dpu {dpu} launch {launch}: {k}")
         # (b) DMA log
         shape = spec.timing_shape(K, pyargs, d["pre"], c) if spec.timing_shape else shapes[(dpu, launch)]
-        py_log = run_dpu(K.KERNEL.program, shape, nt, dma_log=True).dma_log
+        py_log = run_dpu(KERNEL.program, shape, nt, dma_log=True).dma_log
         c_log = logs[(dpu, launch)]
         assert tasklet_histograms(c_log) == tasklet_histograms(py_log), f"{spec.c_name} dpu {dpu} launch {launch}"
         keep = lambda log: [x for x in log if x[1] not in spec.address_exempt]  # noqa: E731
@@ -307,24 +326,24 @@ def crosscheck(spec: Spec, opts: dict, nr_dpus: int, nt: int, tmp_path):
     return shapes
 
 
-def python_shapes(py_name: str, nr_dpus: int, nt: int, size: int, params: dict, monkeypatch) -> dict:
+def python_shapes(spec: Spec, nr_dpus: int, nt: int, size: int, params: dict, monkeypatch) -> dict:
     """(dpu, launch) -> shape of every launch the Python workload makes (timing-only run)."""
     from pimsim.config import load_preset
     from pimsim.host_api import DpuSet
 
-    W = py_workload(py_name)
-    K = py_kernel(py_name)
+    W = py_workload(spec.py_name)
+    KERNEL = spec.kernel_of(py_kernel(spec.py_name), nt)
     seen: dict = {}
     orig = DpuSet.launch
 
     def launch(self, *a, **kw):
         k = len({l for _, l in seen})
         for dpu in range(self.nr_dpus):
-            seen[(dpu, k)] = K.KERNEL.shape(self.args[dpu])
+            seen[(dpu, k)] = KERNEL.shape(self.args[dpu])
         return orig(self, *a, **kw)
 
     monkeypatch.setattr(DpuSet, "launch", launch)
-    W.run(nr_dpus, nt, size, {**W.PARAMS, **params}, True, load_preset(), 1)
+    W.run(nr_dpus, nt, size, {**W.PARAMS, **params, **spec.py_params}, True, load_preset(), 1)
     return seen
 
 
@@ -333,6 +352,7 @@ PARTITION = {
     "va": lambda o: (o["i"], {}), "red": lambda o: (o["i"], {}), "sel": lambda o: (o["i"], {}),
     "uni": lambda o: (o["i"], {}), "bs": lambda o: (o["a"], {"queries": o["i"]}),
     "gemv": lambda o: (o["m"], {"n": o["k"]}), "hst-s": lambda o: (o["i"], {"bins": o["b"]}),
+    "hst-l": lambda o: (o["i"], {"bins": o["b"]}), "hst-l4": lambda o: (o["i"], {"bins": o["b"]}),
     "scan-ssa": lambda o: (o["i"], {}), "scan-rss": lambda o: (o["i"], {}),
 }
 
@@ -345,5 +365,12 @@ def test_c_vs_python(kernel, opts, dpus, nt, tmp_path, monkeypatch):
     c_shapes = crosscheck(spec, opts, dpus, nt, tmp_path)
     # (c) the C host partitions the problem as the Python workload
     size, params = PARTITION[kernel](opts)
-    p_shapes = python_shapes(spec.py_name, dpus, nt, size, params, monkeypatch)
+    p_shapes = python_shapes(spec, dpus, nt, size, params, monkeypatch)
     assert c_shapes == p_shapes
+
+
+def test_c_vs_python_hst_l_nr_histo_4(tmp_path, monkeypatch):
+    """HST-L built with NR_HISTO=4 (16 tasklets) against make_kernel(4)."""
+    spec = SPECS["hst-l4"]
+    c_shapes = crosscheck(spec, {"i": 10001, "b": 256}, 3, 16, tmp_path)
+    assert c_shapes == python_shapes(spec, 3, 16, 10001, {"bins": 256}, monkeypatch)

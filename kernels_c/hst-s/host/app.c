@@ -16,6 +16,10 @@
 #include "common.h"
 #include "pimsim_host.h"
 
+#ifndef HST_WORKLOAD
+#define HST_WORKLOAD "hst-s"
+#endif
+
 int main(int argc, char **argv) {
     pimsim_common_t c = pimsim_common_defaults();
     uint64_t n_arg = 1536 * 1024; /* PrIM HST default input size */
@@ -39,7 +43,7 @@ int main(int argc, char **argv) {
 
     const uint64_t n = c.exp == 0 ? n_arg * nr_dpus : n_arg;
     const uint64_t chunk = pimsim_chunk(n, nr_dpus, sizeof(T));
-    printf("pimsim.params workload=hst-s nr_dpus=%u nr_tasklets=%d size=%llu bins=%u block_size=%u type=uint32 chunk=%llu\n",
+    printf("pimsim.params workload=" HST_WORKLOAD " nr_dpus=%u nr_tasklets=%d size=%llu bins=%u block_size=%u type=uint32 chunk=%llu\n",
            nr_dpus, NR_TASKLETS, (unsigned long long)n, bins, BLOCK_SIZE, (unsigned long long)chunk);
 
     T *A = pimsim_calloc(nr_dpus * chunk, sizeof(T));
