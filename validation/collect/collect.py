@@ -45,7 +45,7 @@ SDK_TOOLS = ("dpu-upmem-dpurte-clang", "dpu-pkg-config")
 #: size option and PrIM display name of each workload's host program.
 WORKLOADS = {
     "va": ("-i", "VA"), "red": ("-i", "RED"), "gemv": ("-m", "GEMV"), "sel": ("-i", "SEL"),
-    "hst-s": ("-i", "HST-S"), "uni": ("-i", "UNI"), "bs": ("-i", "BS"), "ts": ("-i", "TS"),
+    "hst-s": ("-i", "HST-S"), "uni": ("-i", "UNI"), "bs": ("-a", "BS"), "ts": ("-i", "TS"),
     "hst-l": ("-i", "HST-L"), "scan-ssa": ("-i", "SCAN-SSA"), "scan-rss": ("-i", "SCAN-RSS"),
     "trns": ("-m", "TRNS"), "spmv": ("-i", "SpMV"), "bfs": ("-i", "BFS"), "mlp": ("-m", "MLP"),
     "nw": ("-i", "NW"),
