@@ -54,6 +54,15 @@ class Shape:
         return 1 + changes
 
 
+    def output_offset(self, lo: int) -> int:
+        """Output slot where the block starting at local index lo is written: the elements kept
+        before it, minus one when its first element equals its predecessor."""
+        if lo == 0:
+            return 0
+        repeats = lo >= self.valid or (self.first + lo) % 2 == 0
+        return self.kept(0, lo) - int(repeats)
+
+
 def make_args(size: int, valid: int, first: int) -> np.ndarray:
     return np.array([(size, 0, valid, first)], dtype=ARGS)
 
@@ -89,8 +98,9 @@ def program(ctx, s: Shape):
         if ctx.id < last:
             yield from ctx.compute(MSG_WRITE)
             yield from ctx.handshake_notify()
-        # the output offset is the running count; its exact value does not change the timing
-        yield from ctx.dma_write(count * es, s.size + lo * es, wb)
+        # PrIM writes the block's kept elements at the running (compacted) count, one slot
+        # earlier when its first element repeats the previous block's last (it is dropped)
+        yield from ctx.dma_write(count * es, s.size + s.output_offset(lo) * es, wb)
         if ctx.id == last:
             yield from ctx.compute(LAST_UPDATE)
         yield from ctx.barrier_wait("my_barrier")

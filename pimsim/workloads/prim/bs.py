@@ -43,7 +43,8 @@ def host_reference(n: int, num_queries: int) -> int:
 
 def run(dpus: int, tasklets: int, size: int, params: dict, timing_only: bool,
         config: SystemConfig, seed: int):
-    n = check_size(NAME, size, minimum=K.BLOCK // 8 * 2)
+    # PrIM reads the last block at end - BLOCK_SIZE * sizeof(int64): the array needs BLOCK_SIZE elements
+    n = check_size(NAME, size, minimum=K.BLOCK)
     nr = check_dpus(NAME, dpus, config)
     q = params["queries"]
     if isinstance(q, bool) or not isinstance(q, (int, np.integer)) or q < 0:
