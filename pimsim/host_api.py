@@ -275,6 +275,25 @@ class DpuSet:
                                  {d: nbytes for d in range(self.nr_dpus)}, broadcast=True)
         self._book_transfer(cost, TO_DPU)
 
+    def repeated_transfers(self, direction: str, bytes_per_dpu: Mapping[int, int], calls: int) -> None:
+        """Book a host loop of `calls` identical parallel transfer calls (e.g. one dpu_push_xfer per
+        matrix row, as TRNS and NW do) in O(1): under the transfer model each such call costs the
+        same. Only time and bytes are booked; the caller keeps the data in `memory` itself."""
+        if direction not in (TO_DPU, FROM_DPU):
+            raise HostApiError(f"transfer direction {direction!r}: use {TO_DPU!r} or {FROM_DPU!r}")
+        if isinstance(calls, bool) or not isinstance(calls, (int, np.integer)) or calls < 0:
+            raise HostApiError(f"repeated_transfers: calls = {calls!r} must be an integer >= 0")
+        for d, nbytes in bytes_per_dpu.items():
+            self._check_dpu(d)
+            if nbytes < 0:
+                raise HostApiError(f"repeated_transfers: {nbytes} bytes for DPU {d}")
+        if calls == 0 or not bytes_per_dpu:
+            return
+        one = parallel_transfer(self.cfg, self.topology, direction, bytes_per_dpu)
+        self._book_transfer(TransferCost(one.total_ps * calls, {r: p * calls for r, p in one.rank_ps.items()},
+                                         {c: p * calls for c, p in one.channel_ps.items()}, one.bytes * calls),
+                            direction)
+
     def host_compute(self, nbytes: float = 0, ops: float = 0) -> None:
         """A host-side compute phase (merge, reduce, partition...)."""
         self._advance(host_compute_ps(self.cfg, nbytes, ops), "host")

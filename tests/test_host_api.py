@@ -203,3 +203,21 @@ def test_inter_dpu_category_books_time_there():
     r = ds.result()
     assert r.time_ps["inter_dpu"] > 0 and r.time_ps["dpu_cpu"] == 0 and r.time_ps["host"] == 0
     assert r.total_ps == sum(r.time_ps.values())
+
+
+def test_repeated_transfers_equal_that_many_calls():
+    def make():
+        ds = DpuSet(70, timing_only=True)
+        ds.load(stream.KERNEL, 16)
+        return ds
+    loop, once = make(), make()
+    for _ in range(5):
+        loop.push_xfer("MRAM", [Placeholder(4096)] * 70)
+    once.repeated_transfers("to_dpu", {d: 4096 for d in range(70)}, 5)
+    a, b = loop.result(), once.result()
+    assert a.time_ps == b.time_ps and a.bytes_moved == b.bytes_moved
+    assert a.rank_busy_ps == b.rank_busy_ps and a.channel_busy_ps == b.channel_busy_ps
+    with pytest.raises(HostApiError, match="calls = -1"):
+        once.repeated_transfers("to_dpu", {0: 8}, -1)
+    with pytest.raises(HostApiError, match="DPU 70 is not allocated"):
+        once.repeated_transfers("to_dpu", {70: 8}, 1)

@@ -74,17 +74,3 @@ def split_counts(n: int, per: int, nr_dpus: int) -> list[int]:
     """Elements each DPU really owns when DPU i takes [i*per, (i+1)*per) of n: `per` for the
     leading DPUs, the remainder for the next, 0 after that (PrIM's last-DPU size, clamped)."""
     return [max(0, min(per, n - i * per)) for i in range(nr_dpus)]
-
-
-def book_repeated_transfer(dpus: DpuSet, direction: str, bytes_per_dpu: dict, calls: int) -> None:
-    """Book `calls` identical parallel transfers (a host loop of equal dpu_push_xfer calls, as
-    TRNS and NW do row by row) as one call's modelled cost times `calls`: exact under the
-    transfer model, where each such call costs the same, and O(1) instead of O(calls) host
-    events. The caller stores or reads the data itself (DpuSet.memory)."""
-    from pimsim.hw.host import TransferCost, parallel_transfer
-    if calls <= 0 or not bytes_per_dpu:
-        return
-    one = parallel_transfer(dpus.cfg, dpus.topology, direction, bytes_per_dpu)
-    dpus._book_transfer(TransferCost(one.total_ps * calls, {r: p * calls for r, p in one.rank_ps.items()},
-                                     {c: p * calls for c, p in one.channel_ps.items()}, one.bytes * calls),
-                        direction)

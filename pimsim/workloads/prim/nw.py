@@ -13,7 +13,7 @@ bottom-right blk = 2..nb: 2nb-1 launches -- with k blocks on it:
 - launch (timer 3, "DPU Kernel");
 - retrieve rows 1..BL of every slot: BL push_xfers of (BL+2) x 4 B per slot (timer 4, "DPU-CPU").
 Each group of identical row transfers is booked as one call's cost times the number of calls
-(_common.book_repeated_transfer); the data goes to and from DPU memory in one piece.
+(DpuSet.repeated_transfers); the data goes to and from DPU memory in one piece.
 Finally the host traces the alignment back (booked as host).
 
 Inputs: PrIM intends reference[i][j] = blosum62[seq1[i]][seq2[j]] of two random sequences but
@@ -34,7 +34,7 @@ from pimsim.errors import PimsimError
 from pimsim.host_api import DpuSet
 from pimsim.hw.host import FROM_DPU, TO_DPU
 from pimsim.kernels import nw as K
-from pimsim.workloads.prim._common import book_repeated_transfer, check_dpus, check_size, rng
+from pimsim.workloads.prim._common import check_dpus, check_size, rng
 
 NAME = "NW"
 DESCRIPTION = "Needleman-Wunsch alignment scores, int32, block anti-diagonals across DPUs (PrIM NW)"
@@ -132,11 +132,11 @@ def run(dpus: int, tasklets: int, size: int, params: dict, timing_only: bool,
             for d in act_dpus:
                 s.memory[d].write(K.HEAP, 0, None, active * (slot + ref_slot))
         with s.category(itemset_cat):
-            book_repeated_transfer(s, TO_DPU, {d: w * es for d in act_dpus}, active)
-            book_repeated_transfer(s, TO_DPU, {d: 2 * es for d in act_dpus}, active * bl)
-        book_repeated_transfer(s, TO_DPU, {d: bl * es for d in act_dpus}, active * bl)
+            s.repeated_transfers(TO_DPU, {d: w * es for d in act_dpus}, active)
+            s.repeated_transfers(TO_DPU, {d: 2 * es for d in act_dpus}, active * bl)
+        s.repeated_transfers(TO_DPU, {d: bl * es for d in act_dpus}, active * bl)
         s.launch()
-        book_repeated_transfer(s, FROM_DPU, {d: w * es for d in act_dpus}, active * bl)
+        s.repeated_transfers(FROM_DPU, {d: w * es for d in act_dpus}, active * bl)
         if items is not None:
             for d, idx in enumerate(parts):
                 raw = s.memory[d].read(K.HEAP, 0, len(idx) * slot).view(K.T)

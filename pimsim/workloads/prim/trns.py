@@ -26,7 +26,7 @@ from pimsim.errors import PimsimError
 from pimsim.host_api import DpuSet
 from pimsim.hw.host import TO_DPU
 from pimsim.kernels import trns as K
-from pimsim.workloads.prim._common import RAND_MAX, book_repeated_transfer, check_dpus, check_size, rng
+from pimsim.workloads.prim._common import RAND_MAX, check_dpus, check_size, rng
 
 NAME = "TRNS"
 DESCRIPTION = "In-place matrix transposition, int64, 3-step (host rows, DPU tiles, DPU cycles) (PrIM TRNS)"
@@ -43,7 +43,7 @@ def _check_param(name: str, key: str, v, hi: int) -> int:
 
 def push_rows(s: DpuSet, active: list[int], stripes: list[np.ndarray] | None, rows: int, row_bytes: int) -> None:
     """`rows` push_xfers of `row_bytes` per active DPU (row j at offset j*row_bytes)."""
-    book_repeated_transfer(s, TO_DPU, {d: row_bytes for d in active}, rows)
+    s.repeated_transfers(TO_DPU, {d: row_bytes for d in active}, rows)
     for k, d in enumerate(active):
         s.memory[d].write(K.HEAP, 0, None if stripes is None else stripes[k], rows * row_bytes)
 
