@@ -341,3 +341,65 @@ def test_make_sdk_upmem_names_missing_tools(tmp_path):
                        capture_output=True, text=True, env=dict(os.environ, PATH="/usr/bin:/bin"))
     assert r.returncode != 0
     assert "dpu-upmem-dpurte-clang" in r.stderr and "dpu-pkg-config" in r.stderr
+
+
+# ---- TS ----
+TS_BLOCK = 256      # PrIM TS common.h falls back to BL=8; 1 KB blocks would overflow WRAM at 16 tasklets
+TS_DOTPIP = TS_BLOCK // 4
+
+
+def ts_inputs(ts_size: int, m: int):
+    """PrIM's series/query (i % 127) padded with m zeros, and its host statistics."""
+    total = ts_size + m
+    series = np.zeros(total, np.int64)
+    series[:ts_size] = np.arange(ts_size) % 127
+    query = np.arange(m, dtype=np.int64) % 127
+    c = np.concatenate(([0.0], np.cumsum(series[:ts_size], dtype=np.float64)))
+    c2 = np.concatenate(([0.0], np.cumsum(series[:ts_size].astype(np.float64) ** 2)))
+    prof = ts_size - m
+    mean = np.zeros(total, np.int64)
+    sigma = np.zeros(total, np.int64)
+    mean[:prof] = ((c[m:m + prof] - c[:prof]) / m).astype(np.int32)
+    sigma[:prof] = np.sqrt((c2[m:m + prof] - c2[:prof]) / m).astype(np.int32)
+    return series, query, mean, sigma
+
+
+def i32(x):
+    return np.asarray(x, np.int64).astype(np.int32).astype(np.int64)
+
+
+def ts_distances(series, query, mean, sigma, m, qmean, qstd, positions):
+    dots = np.correlate(series, query, "valid")[positions]
+    num = i32(dots - i32(m * mean[positions] * qmean))
+    den = i32(sigma[positions] * qstd)
+    q = np.where(den == 0, -1, np.abs(num) // np.where(den == 0, 1, np.abs(den)) * np.sign(num) * np.sign(den))
+    return i32(2 * (m - q))
+
+
+@pytest.mark.parametrize("nt", TASKLETS)
+@pytest.mark.parametrize("dpus,n,m", [(1, 1000, 64), (3, 10000, 64), (2, 5000, 128)])
+def test_ts(builds, tmp_path, nt, dpus, n, m):
+    r = run(exe(builds, nt, "ts"), common_args(dpus, "-i", n, "-m", m), tmp_path)
+    check_ok(r)      # the smallest positive minimum equals PrIM's host STREAMP
+    unit = dpus * nt * m
+    ts_size = round_up(n, unit)
+    per = ts_size // dpus
+    series, query, mean, sigma = ts_inputs(ts_size, m)
+    qmean, qstd = int(r.records["pimsim.ts"]["query_mean"]), int(r.records["pimsim.ts"]["query_std"])
+    res = np.frombuffer(r.output, np.dtype([("v", np.int32), ("i", np.uint32), ("mv", np.int32), ("mi", np.uint32)]))
+    res = res.reshape(dpus, nt)
+    hists = launch_histograms(r, dpus)
+    for d in range(dpus):
+        exp_h = {}
+        for t in range(nt):
+            start = t * (per // nt)
+            end = min(start + per // nt - 1, per - m)
+            groups = list(range(start, end, TS_DOTPIP))
+            if groups:
+                local = np.array([i + k for i in groups for k in range(TS_DOTPIP)])
+                dist = ts_distances(series, query, mean, sigma, m, qmean, qstd, d * per + local)
+                assert (int(res[d, t]["v"]), int(res[d, t]["i"])) == (int(dist.min()), int(local[dist.argmin()]))
+            else:
+                assert (int(res[d, t]["v"]), int(res[d, t]["i"])) == (2**31 - 1, 0)
+            exp_h[t] = histo({("read", TS_BLOCK): len(groups) * (3 * (m // TS_DOTPIP) + 2)})
+        assert hists[d] == drop_empty({t: c for t, c in exp_h.items() if sum(c.values())})

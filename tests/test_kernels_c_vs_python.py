@@ -184,6 +184,13 @@ def _uni_out(res, read_out, c: Ctx):
             "out": read_out(n)}
 
 
+TS_RESULT = np.dtype([("minValue", np.int32), ("minIndex", U32), ("maxValue", np.int32), ("maxIndex", U32)])
+
+
+def _ts_out(res, c: Ctx):
+    return {"minValue": res["minValue"][:c.nt].copy(), "minIndex": res["minIndex"][:c.nt].copy()}
+
+
 SCAN_ARGS = np.dtype([("size", U32), ("kernel", U32), ("t_count", np.int64)])
 
 SPECS = {
@@ -251,6 +258,14 @@ SPECS = {
         lambda K, a, c: K.make_args(int(a["size"][0]), int(a["kernel"][0]), int(a["t_count"][0])),
         lambda d, a, c: _scan_c_out(d, a, c, True),
         lambda K, mem, a, c: _scan_py_out(K, mem, a, c, True)),
+    "ts": Spec(
+        "ts", "ts", np.dtype([("ts_length", U32), ("query_length", U32), ("query_mean", np.int32),
+                              ("query_std", np.int32), ("slice_per_dpu", U32), ("exclusion_zone", np.int32),
+                              ("kernel", U32)]),
+        lambda K, a, c: K.make_args(*(int(a[f][0]) for f in ("ts_length", "query_length", "query_mean", "query_std",
+                                                              "slice_per_dpu"))),
+        lambda d, a, c: _ts_out(np.frombuffer(d[RESULTS], TS_RESULT), c),
+        lambda K, mem, a, c: _ts_out(mem.view(RESULTS, K.RESULT, 0, K.MAX_TASKLETS), c)),
 }
 
 # (C kernel, host options, DPUs): sizes that do and do not divide evenly
@@ -265,6 +280,7 @@ CASES = [
     ("hst-l", {"i": 10001, "b": 256}, 3), ("hst-l", {"i": 3000, "b": 64}, 2),
     ("scan-ssa", {"i": 10001}, 3), ("scan-ssa", {"i": 5}, 1),
     ("scan-rss", {"i": 10001}, 3), ("scan-rss", {"i": 40000}, 2),
+    ("ts", {"i": 10000, "m": 64}, 3), ("ts", {"i": 1000, "m": 128}, 1),
 ]
 
 
@@ -354,6 +370,7 @@ PARTITION = {
     "gemv": lambda o: (o["m"], {"n": o["k"]}), "hst-s": lambda o: (o["i"], {"bins": o["b"]}),
     "hst-l": lambda o: (o["i"], {"bins": o["b"]}), "hst-l4": lambda o: (o["i"], {"bins": o["b"]}),
     "scan-ssa": lambda o: (o["i"], {}), "scan-rss": lambda o: (o["i"], {}),
+    "ts": lambda o: (o["i"], {"m": o["m"]}),
 }
 
 
