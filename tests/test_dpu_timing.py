@@ -273,3 +273,27 @@ def test_chrome_trace_needs_a_traced_run(cfg):
     r = run_dpu(compute_only(lambda t: 1), nr_tasklets=1, config=cfg)
     with pytest.raises(PimsimError, match="trace=True"):
         to_chrome_trace(r)
+
+
+def test_batched_dma_equals_that_many_calls_for_a_lone_tasklet():
+    def one_by_one(ctx, _):
+        for _ in range(3):
+            yield from ctx.dma_read(512)
+
+    def batched(ctx, _):
+        yield from ctx.dma_read(512, count=3)
+
+    a = run_dpu(one_by_one, None, 1, dma_log=True)
+    b = run_dpu(batched, None, 1, dma_log=True)
+    assert b.dma_read_count == a.dma_read_count == 3 and b.dma_read_bytes == a.dma_read_bytes
+    assert b.dma_log == a.dma_log
+    # the batch issues its 3 calls' instructions first, then the engine runs the 3 transfers
+    # back to back, so a lone tasklet waits exactly as long
+    assert b.total_ps == pytest.approx(a.total_ps, abs=3)
+
+
+def test_batched_dma_count_must_be_positive():
+    def prog(ctx, _):
+        yield from ctx.dma_write(8, count=0)
+    with pytest.raises(ValueError, match="count 0"):
+        run_dpu(prog, None, 1)

@@ -68,16 +68,17 @@ class DmaEngine:
             alpha, beta = c.write_alpha_cycles, c.write_beta_cycles_per_byte
         return max(0.0, alpha - self.issue_cycles) + beta * nbytes
 
-    def transfer(self, direction: str, nbytes: int, mram_addr: int = 0) -> simpy.Event:
-        """Queue a (pre-checked) transfer; the event fires when it completes."""
+    def transfer(self, direction: str, nbytes: int, mram_addr: int = 0, count: int = 1) -> simpy.Event:
+        """Queue `count` back-to-back (pre-checked) transfers of `nbytes`; the event fires when
+        the last completes. `mram_addr` is the highest address for count > 1."""
         now = self.env.now
         was_idle = self._free_at <= now
         start = max(now, self._free_at)
-        service = round(self.service_cycles(direction, nbytes) * self.cycle_ps)
+        service = round(self.service_cycles(direction, nbytes) * self.cycle_ps) * count
         self._free_at = start + service
         self.busy_ps += service
-        self.bytes[direction] += nbytes
-        self.count[direction] += 1
+        self.bytes[direction] += nbytes * count
+        self.count[direction] += count
         if direction == WRITE:
             self.write_end = max(self.write_end, mram_addr + nbytes)
         done = self.env.timeout(self._free_at - now)

@@ -141,28 +141,31 @@ class TaskletContext:
         self._mark("compute", start)
 
     # ---- DMA
-    def _dma(self, direction: str, nbytes: int, mram_addr: int, wram_addr: int) -> Generator:
+    def _dma(self, direction: str, nbytes: int, mram_addr: int, wram_addr: int, count: int = 1) -> Generator:
         d = self.dpu
         check_dma(self.cfg.dma, direction, nbytes, mram_addr, wram_addr,
                   self.cfg.dpu.mram_bytes, self.cfg.dpu.wram_bytes, who=f"tasklet {self.id}")
+        if isinstance(count, bool) or not isinstance(count, int) or count < 1:
+            raise ValueError(f"tasklet {self.id}: DMA count {count!r} must be an integer >= 1")
         if d.dma_log is not None:
-            d.dma_log.append((self.id, direction, nbytes, mram_addr))
+            d.dma_log.extend([(self.id, direction, nbytes, mram_addr)] * count)
         issue = self.cfg.ops.instructions["dma_issue"]
         if issue:
-            yield from self.compute(instructions=issue)
+            yield from self.compute(instructions=issue * count)
         start = self._env.now
         self.waiting_on = f"DMA {direction}"
-        yield d.dma.transfer(direction, nbytes, mram_addr)
+        yield d.dma.transfer(direction, nbytes, mram_addr, count)
         self.dma_ps += self._env.now - start
         self._mark(f"dma_{direction}", start)
 
-    def dma_read(self, nbytes: int, mram_addr: int = 0, wram_addr: int = 0) -> Generator:
-        """mram_read: MRAM -> WRAM."""
-        return self._dma(READ, nbytes, mram_addr, wram_addr)
+    def dma_read(self, nbytes: int, mram_addr: int = 0, wram_addr: int = 0, count: int = 1) -> Generator:
+        """mram_read: MRAM -> WRAM. count > 1 issues that many equal calls back to back (no work
+        of this tasklet in between) as one phase: the engine books exactly `count` transfers."""
+        return self._dma(READ, nbytes, mram_addr, wram_addr, count)
 
-    def dma_write(self, nbytes: int, mram_addr: int = 0, wram_addr: int = 0) -> Generator:
-        """mram_write: WRAM -> MRAM."""
-        return self._dma(WRITE, nbytes, mram_addr, wram_addr)
+    def dma_write(self, nbytes: int, mram_addr: int = 0, wram_addr: int = 0, count: int = 1) -> Generator:
+        """mram_write: WRAM -> MRAM (count as in dma_read)."""
+        return self._dma(WRITE, nbytes, mram_addr, wram_addr, count)
 
     # ---- synchronisation
     def _sync_wait(self, ev: simpy.Event, what: str, start: int) -> Generator:
