@@ -403,3 +403,73 @@ def test_ts(builds, tmp_path, nt, dpus, n, m):
                 assert (int(res[d, t]["v"]), int(res[d, t]["i"])) == (2**31 - 1, 0)
             exp_h[t] = histo({("read", TS_BLOCK): len(groups) * (3 * (m // TS_DOTPIP) + 2)})
         assert hists[d] == drop_empty({t: c for t, c in exp_h.items() if sum(c.values())})
+
+
+# ---- TRNS ----
+def trns_next(g: int, M_: int, n: int) -> int:
+    return g * M_ - (M_ * n - 1) * (g // n)
+
+
+def trns_step3_sequential(m: int, n: int, M_: int) -> collections.Counter:
+    """The step-3 DMAs of one tasklet doing all the work (PrIM's algorithm run in order)."""
+    tile_max, gb = M_ * n - 1, m * 8
+    done = [False] * (M_ * n)
+    h = collections.Counter()
+    for tile in range(tile_max):
+        nxt = trns_next(tile, M_, n)
+        if nxt == tile:
+            continue
+        h[("read", gb)] += 1
+        h[("read", 8)] += 1
+        d = done[tile]
+        while not d:
+            h[("read", gb)] += 1
+            h[("read", 8)] += 1
+            h[("write", 8)] += 1
+            d, done[nxt] = done[nxt], True
+            if not d:
+                h[("write", gb)] += 1
+            nxt = trns_next(nxt, M_, n)
+    return h
+
+
+@pytest.mark.parametrize("nt", TASKLETS)
+@pytest.mark.parametrize("dpus,M_,m,n,N_", [(1, 20, 16, 8, 1), (3, 50, 16, 8, 7), (2, 37, 3, 5, 2), (4, 5, 32, 9, 3)])
+def test_trns(builds, tmp_path, nt, dpus, M_, m, n, N_):
+    r = run(exe(builds, nt, "trns"), common_args(dpus, "-i", M_, "-m", m, "-k", n, "-p", N_), tmp_path)
+    if nt * (2 * m * n * 8 + 1024) > 65536:     # step 2's two tiles per tasklet + stacks overflow WRAM
+        assert r.returncode == SHIM_FAULT_EXIT and "WRAM overflow" in r.stderr
+        return
+    check_ok(r)
+    a = (prand(1, 0, M_ * m * N_ * n) >> np.uint64(33)).astype(np.int64).reshape(M_ * m, N_ * n)
+    np.testing.assert_array_equal(np.frombuffer(r.output, np.int64), a.T.reshape(-1))
+    # rounds of min(D, stripes left) DPUs; a new DPU set (launch numbers from 0) when that count changes
+    rounds = [min(dpus, N_ - s) for s in range(0, N_, dpus)]
+    expect = []
+    launch_base = {}
+    prev = None
+    for act in rounds:
+        base = 0 if act != prev else launch_base[act] + 2
+        launch_base[act] = base
+        prev = act
+        expect += [(d, base + step) for step in (0, 1) for d in range(act)]
+    assert [(l.dpu, l.launch) for l in r.launches] == expect
+    tile_bytes, gb = m * n * 8, m * 8
+    pieces = [min(DMA_MAX, tile_bytes - o) for o in range(0, tile_bytes, DMA_MAX)]
+    movers = sum(1 for g in range(M_ * n - 1) if trns_next(g, M_, n) != g)
+    for l in r.launches:
+        h = drop_empty(l.histogram())
+        if l.launch % 2 == 0:           # step 2: tiles round-robin, each read and written in pieces
+            exp = {t: histo([(d, p) for _ in range(t, M_, nt) for d in ("read", "write") for p in pieces])
+                   for t in range(nt)}
+            assert h == drop_empty(exp)
+        elif nt == 1:
+            assert h == {0: trns_step3_sequential(m, n, M_)}
+        else:                           # dynamic schedule: every moved group is written exactly once
+            tot = sum(h.values(), collections.Counter())
+            assert set(tot) <= {("read", gb), ("read", 8), ("write", gb), ("write", 8)}
+            if gb != 8:
+                assert tot[("write", gb)] == movers
+                assert tot[("write", 8)] >= movers
+            writes = collections.Counter(mm for _, d, b, mm, _ in l.dmas if d == "write" and b == gb)
+            assert gb == 8 or set(writes.values()) <= {1}
