@@ -27,7 +27,7 @@ owned, owned and non-zero, the set bits there; and in the expand phase its nodes
 nodes, edges scanned and unvisited hits (mutex sections). The host computes these per level
 from the graph and its own BFS (`level_counts`) and passes them with the params
 (`HintedArgs`). The thousands of 8-B DMAs a tasklet makes are issued in a few batches
-(_dma_batch): BFS is DMA-bound, and a batch books the engine exactly as the single calls do.
+(the dma_read/dma_write count= verb): BFS is DMA-bound, and a batch books the engine exactly as the single calls do.
 """
 from __future__ import annotations
 
@@ -36,9 +36,7 @@ from dataclasses import dataclass
 import numba
 import numpy as np
 
-from pimsim.hw.dma import READ, WRITE
 from pimsim.kernel import MRAM, DpuMemory, Kernel, Symbol
-from pimsim.kernels._dma_batch import dma_batch
 from pimsim.kernels._prim import HEAP, MRAM_HEAP_SYMBOL, prologue
 from pimsim.kernels.spmv import HintedArgs, hinted  # noqa: F401  (re-exported for the host)
 
@@ -91,6 +89,16 @@ def _split(n: int, k: int, i: int) -> int:
     return n // k + (1 if i < n % k else 0)
 
 
+def _reads(ctx, n: int, mram: int, wram: int):
+    if n:
+        yield from ctx.dma_read(8, mram, wram, count=n)
+
+
+def _writes(ctx, n: int, mram: int, wram: int):
+    if n:
+        yield from ctx.dma_write(8, mram, wram, count=n)
+
+
 def program(ctx, s: Shape):
     yield from prologue(ctx)
     w = ctx.mem_alloc(PARAMS_BYTES)
@@ -106,8 +114,8 @@ def program(ctx, s: Shape):
     reads, writes = tiles + nz + bits, 2 * nz + own + bits
     for p in range(PIECES):
         yield from ctx.compute(instructions=instr / PIECES)
-        yield from dma_batch(ctx, READ, 8, _split(reads, PIECES, p), next_m, cache)
-        yield from dma_batch(ctx, WRITE, 8, _split(writes, PIECES, p), next_m, cache)
+        yield from _reads(ctx, _split(reads, PIECES, p), next_m, cache)
+        yield from _writes(ctx, _split(writes, PIECES, p), next_m, cache)
     yield from ctx.barrier_wait("bfsBarrier")
     yield from ctx.compute(EXP_SETUP)
     nodes, front, edges, hits = s.expand[ctx.id]
@@ -117,7 +125,7 @@ def program(ctx, s: Shape):
     reads = nodes + 2 * front + 2 * edges
     for p in range(PIECES):
         yield from ctx.compute(instructions=instr / PIECES)
-        yield from dma_batch(ctx, READ, 8, _split(reads, PIECES, p), current_m, cache)
+        yield from _reads(ctx, _split(reads, PIECES, p), current_m, cache)
         h = _split(hits, PIECES, p)
         if h:
             # the piece's critical sections back to back under the one global mutex
@@ -125,8 +133,8 @@ def program(ctx, s: Shape):
             yield from ctx.compute(instructions=h * hit_instr
                                    + (h - 1) * (ctx.cfg.ops.instructions["mutex_lock"]
                                                 + ctx.cfg.ops.instructions["mutex_unlock"]))
-            yield from dma_batch(ctx, READ, 8, h, next_m, cache)
-            yield from dma_batch(ctx, WRITE, 8, h, next_m, cache)
+            yield from _reads(ctx, h, next_m, cache)
+            yield from _writes(ctx, h, next_m, cache)
             yield from ctx.mutex_unlock("nextFrontierMutex")
 
 

@@ -15,7 +15,8 @@ multiply and add; per row it stores the result in a 64-float output tile, writte
 Timing is data dependent: per tasklet and per 64-row output tile, the rows, nonzeros, tile
 switches and seqread page crossings. The host computes them from the matrix it sends
 (`segments`) and hands them to the timing model with the params (`HintedArgs`; the DPU code
-never sees them). Each 64-row stretch is one compute phase plus batched DMAs (_dma_batch).
+never sees them). Each 64-row stretch is one compute phase plus batched DMAs (the
+dma_read count= verb: that many equal calls back to back, booked exactly).
 """
 from __future__ import annotations
 
@@ -24,9 +25,7 @@ from dataclasses import dataclass
 import numba
 import numpy as np
 
-from pimsim.hw.dma import READ
 from pimsim.kernel import MRAM, DpuMemory, Kernel, Symbol
-from pimsim.kernels._dma_batch import dma_batch
 from pimsim.kernels._prim import HEAP, MRAM_HEAP_SYMBOL, prologue
 
 PARAMS_SYMBOL = "DPU_PARAMS"        # the first 24 B of PrIM's MRAM heap (params_m = heap start)
@@ -178,8 +177,10 @@ def program(ctx, s: Shape):
     for rows, nnz, switches, cross, wbytes in segs:
         yield from ctx.compute(instructions=rows * per_row + nnz * per_nnz + switches * sw_cost
                                + cross * refill_cost + flush_cost)
-        yield from dma_batch(ctx, READ, TILE_BYTES, switches, s.in_vector_m, tile_w)
-        yield from dma_batch(ctx, READ, WINDOW, cross, win_r, seq_r)   # page crossings of both readers
+        if switches:
+            yield from ctx.dma_read(TILE_BYTES, s.in_vector_m, tile_w, count=switches)
+        if cross:                                                      # page crossings of both readers
+            yield from ctx.dma_read(WINDOW, win_r, seq_r, count=cross)
         yield from ctx.dma_write(wbytes, out_m + 4 * row, out_w)
         row += rows
 
