@@ -250,3 +250,10 @@ def test_cli_calibrate_transfer_points(tmp_path, capsys):
         "transfer.cpu_dpu_serial_gbps", "transfer.broadcast_rank_gbps"]
     assert cli.main(["calibrate", "--measurements", str(f), "--out", str(out), "--params", "nope.x"]) == 2
     assert "cannot fit 'nope.x'" in capsys.readouterr().err
+
+
+def test_worker_processes_give_the_same_fit(synthetic, start_cfg):
+    _, pts = synthetic
+    one = calibrate(pts, start_cfg, list(TRUE), backends=Fake().backends(), score_all=False, jobs=1)
+    two = calibrate(pts, start_cfg, list(TRUE), backends=Fake().backends(), score_all=False, jobs=2)
+    assert two.fitted == one.fitted

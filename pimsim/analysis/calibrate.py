@@ -9,9 +9,9 @@ Method
   fit points are handed to the optimiser. The split is seeded, so a calibration is
   deterministic for a seed (least_squares itself is deterministic).
 - Stages (default): parameters are fitted in groups on the points that constrain them —
-  microbenchmarks (op-cost table, DMA alpha/beta) first, then transfers (bandwidths, exponents,
-  per-call overheads), then kernels (launch overhead, and op costs the microbenchmarks did
-  not constrain), each stage starting from the previous stage's result. `joint=True` fits all
+  microbenchmarks (op-cost table, DMA alpha/beta) first, then the system stage on the
+  multi-part runs (transfer bandwidths, exponents and per-call overheads, launch overhead, and
+  op costs the microbenchmarks did not constrain), starting from the first stage's result. `joint=True` fits all
   parameters on all points at once instead.
 - Speed. A model call can be slow (a SimPy run), so:
   (a) points are grouped into queries: the four time metrics of one PrIM run are one call;
@@ -47,16 +47,18 @@ from pimsim.config import KNOWN_OPS, SECTIONS, SystemConfig, to_dict, to_toml
 from pimsim.errors import ConfigError, PimsimError
 
 # ---------------------------------------------------------------- free parameters
-STAGES = ("microbenchmarks", "transfers", "kernels")
+STAGES = ("microbenchmarks", "system")
 STAGE_GROUPS = {
     "microbenchmarks": ("microbenchmarks",),
-    "transfers": ("cpu-dpu", "dpu-cpu", "inter-dpu", "host"),
-    "kernels": ("single-dpu-kernel", "multi-dpu-kernel", "total"),
+    # transfers and kernel times come from the same model calls (one PrIM run gives all four
+    # times), so they are fitted together: one probe and one Jacobian per iteration, not two
+    "system": ("cpu-dpu", "dpu-cpu", "inter-dpu", "host", "single-dpu-kernel", "multi-dpu-kernel", "total"),
 }
 # The parameters fitted when the user names none, by the group of points that constrains them.
 DEFAULT_TRANSFER_PARAMS = ("transfer.cpu_dpu_serial_gbps", "transfer.dpu_cpu_serial_gbps",
                            "transfer.cpu_dpu_rank_exponent", "transfer.dpu_cpu_rank_exponent",
-                           "transfer.broadcast_rank_gbps", "transfer.call_overhead_us")
+                           "transfer.call_overhead_us")
+# a broadcast bandwidth only when broadcast points exist (else nothing constrains it)
 DEFAULT_KERNEL_PARAMS = ("launch.launch_overhead_us",)
 FIT_FAILURE_RESIDUAL = 10.0   # residual of a point whose model call fails mid-fit (1000 % error)
 
@@ -93,10 +95,10 @@ def default_parameters(points: Sequence[Measurement]) -> list[str]:
                 out += [f"dma.{d}_alpha_cycles", f"dma.{d}_beta_cycles_per_byte"]
         elif q[0] in ("stream", "stream_peak") and q[1] in ("SCALE", "TRIAD"):
             out.append("ops.mul_int64")
-            if q[1] == "TRIAD":
-                out.append("ops.add_int64")
     if groups & {"cpu-dpu", "dpu-cpu"}:
         out += DEFAULT_TRANSFER_PARAMS
+        if any(m.metric == "xfer_bw" and "broadcast" in m.variant.lower() for m in points):
+            out.append("transfer.broadcast_rank_gbps")
     if "inter-dpu" in groups or "host" in groups:
         out += ["host.mem_gbps"]
     if groups & {"single-dpu-kernel", "multi-dpu-kernel", "total"}:
@@ -242,12 +244,36 @@ class StageReport:
     status: str = ""
 
 
+# ---- worker processes: each forked worker inherits the stage's base config and backends
+_WORKER: dict[str, Any] = {}
+
+
+def _worker_eval(task: tuple) -> tuple[bool, Any]:
+    query, overrides = task
+    key = tuple(sorted(overrides.items()))
+    cfgs = _WORKER.setdefault("cfgs", {})
+    cfg = cfgs.get(key)
+    if cfg is None:
+        if len(cfgs) > 64:
+            cfgs.clear()
+        cfg = cfgs[key] = _WORKER["cfg"].with_overrides(overrides)
+    try:
+        return True, evaluate(query, cfg, _WORKER["backends"])
+    except Exception as e:  # noqa: BLE001
+        return False, f"{type(e).__name__}: {e}"
+
+
 class _Stage:
     """Residuals of one stage's points as a function of normalised parameters z, with the
     dependency-aware cache described in the module docstring."""
 
     def __init__(self, cfg: SystemConfig, params: list[Param], points: list[Measurement],
-                 backends: Backends, diff_step: float):
+                 backends: Backends, diff_step: float, jobs: int = 1):
+        self.jobs = jobs
+        self.pool = None
+        self.failed: list[str] = []
+        self.free: list[int] = []
+        self.z_final: np.ndarray | None = None
         self.cfg0, self.params, self.backends, self.h = cfg, params, backends, diff_step
         self.points = points
         self.plans = [plan(m) for m in points]
@@ -303,7 +329,15 @@ class _Stage:
                     self.run_query[q] = ("stream", q[1], t)
                 except Exception:  # noqa: BLE001
                     pass
+        self._prefetch([(q, z0, ()) for q in self.queries])
+        for q in self.queries:
             base[q] = self._call(q, z0, deps=())
+        steps = []
+        for j in range(len(self.params)):
+            z = z0.copy()
+            z[j] = self._step(z0, j, lb, ub)
+            steps.append(z)
+        self._prefetch([(q, steps[j], (j,)) for q in self.queries if base[q][0] for j in range(len(self.params))])
         used = set()
         for q in self.queries:
             if not base[q][0]:
@@ -311,9 +345,7 @@ class _Stage:
                 continue
             deps = []
             for j in range(len(self.params)):
-                z = z0.copy()
-                z[j] = self._step(z0, j, lb, ub)
-                val = self._call(q, z, deps=(j,))
+                val = self._call(q, steps[j], deps=(j,))
                 if val != base[q]:
                     deps.append(j)
             self.deps[q] = tuple(deps)
@@ -331,7 +363,40 @@ class _Stage:
             x = z0[j] - h
         return x
 
+    def start_pool(self) -> None:
+        if self.jobs > 1 and self.pool is None:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+            _WORKER.clear()
+            _WORKER.update(cfg=self.cfg0, backends=self.backends)
+            self.pool = ProcessPoolExecutor(self.jobs, mp_context=multiprocessing.get_context("fork"))
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown()
+            self.pool = None
+
+    def _prefetch(self, tasks: list[tuple[tuple, np.ndarray, tuple]]) -> None:
+        """Evaluate the cache misses among (query, z, deps) in the worker processes."""
+        if self.pool is None:
+            return
+        todo, seen = [], set()
+        for q, z, dz in tasks:
+            key = (q, dz, tuple(float(z[j]) for j in dz))
+            if key in self.cache or key in seen:
+                continue
+            seen.add(key)
+            todo.append((key, (self.run_query.get(q, q),
+                               {p.name: float(v) * p.scale for p, v in zip(self.params, z)})))
+        if len(todo) < 2:
+            return
+        for (key, _), out in zip(todo, self.pool.map(_worker_eval, [t for _, t in todo], chunksize=1)):
+            self.calls += 1
+            self.cache[key] = out
+
     def predictions(self, z: np.ndarray) -> list[float | None]:
+        self._prefetch([(p.query, z, tuple(range(len(self.params))) if self.deps.get(p.query) is None
+                         else tuple(self.deps[p.query])) for p in self.plans])
         out = []
         for m, p in zip(self.points, self.plans):
             ok, val = self._call(p.query, z, self.deps.get(p.query))
@@ -388,19 +453,72 @@ def _stage_plan(params: list[Param], fit: list[Measurement], joint: bool) -> lis
     plans = []
     by_stage = {s: [m for m in fit if group_of(m) in STAGE_GROUPS[s]] for s in STAGES}
     section_stage = {"ops": "microbenchmarks", "dma": "microbenchmarks", "dpu": "microbenchmarks",
-                     "transfer": "transfers", "host": "transfers", "topology": "transfers",
-                     "launch": "kernels"}
+                     "transfer": "system", "host": "system", "topology": "system", "launch": "system"}
     for s in STAGES:
         ps = [p for p in params if section_stage[p.name.split(".")[0]] == s]
         plans.append((s, ps, by_stage[s]))
     return plans
 
 
+def _run_stage(st: _Stage, sname: str, sparams: list[Param], spoints: list[Measurement], diff_step: float,
+               max_nfev: int, say: Callable[[str], None], t0: float) -> StageReport:
+    failed, unconstrained = st.probe()
+    st.failed = failed
+    for f in failed:
+        say(f"  [{sname}] left out of the fit: {f}")
+    fail_ids = {f.split(": ", 1)[0] for f in failed}
+    free = [j for j in range(len(sparams)) if j not in unconstrained]
+    rep = StageReport(sname, [sparams[j].name for j in free], [sparams[j].name for j in unconstrained],
+                      n_points=len(spoints) - len(fail_ids), n_queries=len(st.queries))
+    st.free = free
+    if unconstrained:
+        say(f"  [{sname}] not constrained by these points, left as they are: {', '.join(rep.unconstrained)}")
+    if not free or rep.n_points == 0:
+        rep.params = []
+        rep.wall_s = time.perf_counter() - t0
+        rep.model_calls = st.calls
+        rep.status = "nothing to fit"
+        return rep
+    # restrict the stage to the constrained parameters and the points that ran
+    z_full0 = st.z0()
+    good = [i for i, m in enumerate(spoints) if m.id not in fail_ids]
+    lb, ub = st.bounds()
+
+    def full(zf):
+        z = z_full0.copy()
+        z[free] = zf
+        return z
+
+    def fun(zf):
+        return st.residuals(full(zf))[good]
+
+    r0 = fun(z_full0[free])
+    sol = least_squares(fun, z_full0[free], bounds=(lb[free], ub[free]), method="trf", jac="2-point",
+                        diff_step=diff_step, x_scale=1.0, ftol=1e-4, xtol=1e-4, gtol=1e-8, max_nfev=max_nfev)
+    st.z_final = full(sol.x)
+    rep.nfev, rep.njev, rep.model_calls = int(sol.nfev), int(sol.njev or 0), st.calls
+    rep.cost_start, rep.cost_end = float(0.5 * np.sum(r0 ** 2)), float(sol.cost)
+    rep.mape_start = float(100 * np.mean(np.abs(r0)))
+    rep.mape_end = float(100 * np.mean(np.abs(sol.fun)))
+    rep.status = sol.message
+    rep.wall_s = time.perf_counter() - t0
+    say(f"  [{sname}] {len(free)} parameter(s), {rep.n_points} points, {rep.n_queries} model queries: "
+        f"MAPE {rep.mape_start:.2f} % -> {rep.mape_end:.2f} % in {rep.nfev} evaluations + {rep.njev} Jacobians, "
+        f"{rep.model_calls} model calls, {rep.wall_s:.1f} s")
+    return rep
+
+
+def rep_fitted(st: _Stage, rep: StageReport) -> dict[str, float]:
+    if not rep.params:
+        return {}
+    return {st.params[j].name: float(st.z_final[j]) * st.params[j].scale for j in st.free}
+
+
 def calibrate(points: Sequence[Measurement], cfg: SystemConfig, params: Sequence[str] | None = None, *,
               holdout: float | None = None, holdout_by: str | None = None,
               holdout_values: Sequence[str] | None = None, seed: int = 0, joint: bool = False,
               backends: Backends | None = None, diff_step: float = 0.02, max_nfev: int = 40,
-              name: str | None = None, score_all: bool = True,
+              name: str | None = None, score_all: bool = True, jobs: int = 1,
               progress: Callable[[str], None] | None = None) -> CalibrationResult:
     """Fit `params` (default: default_parameters) on the non-held-out points."""
     t_start = time.perf_counter()
@@ -428,64 +546,26 @@ def calibrate(points: Sequence[Measurement], cfg: SystemConfig, params: Sequence
     reports: list[StageReport] = []
     pending = list(plist)        # parameters not yet constrained by an earlier stage
     for sname, sparams, spoints in _stage_plan(plist, fit, joint):
-        if not joint and sname == "kernels":
+        if not joint and sname == "system":
             # op costs / DMA numbers the microbenchmarks did not constrain are tried on kernels
             sparams = list(dict.fromkeys(sparams + [p for p in pending if p.name.split(".")[0] in ("ops", "dma", "dpu")]))
         if not sparams or not spoints:
             continue
         t0 = time.perf_counter()
         sparams = [dataclasses.replace(p, start=_value(cur, p.name)) for p in sparams]
-        st = _Stage(cur, sparams, spoints, backends, diff_step)
-        failed, unconstrained = st.probe()
-        for f in failed:
-            say(f"  [{sname}] left out of the fit: {f}")
-        fail_ids = {f.split(": ", 1)[0] for f in failed}
-        excluded += [f for f in failed]
-        free = [j for j in range(len(sparams)) if j not in unconstrained]
-        rep = StageReport(sname, [sparams[j].name for j in free], [sparams[j].name for j in unconstrained],
-                          n_points=len(spoints) - len(fail_ids), n_queries=len(st.queries))
-        if unconstrained:
-            say(f"  [{sname}] not constrained by these points, left as they are: "
-                f"{', '.join(rep.unconstrained)}")
-        if not free or rep.n_points == 0:
-            rep.wall_s = time.perf_counter() - t0
-            rep.model_calls = st.calls
-            rep.status = "nothing to fit"
-            reports.append(rep)
-            continue
-        # restrict the stage to the constrained parameters and the points that ran
-        z_full0 = st.z0()
-        good = [i for i, m in enumerate(spoints) if m.id not in fail_ids]
-        lb, ub = st.bounds()
-
-        def full(zf, free=free, z_full0=z_full0):
-            z = z_full0.copy()
-            z[free] = zf
-            return z
-
-        def fun(zf, st=st, good=good):
-            return st.residuals(full(zf))[good]
-
-        r0 = fun(z_full0[free])
-        sol = least_squares(fun, z_full0[free], bounds=(lb[free], ub[free]), method="trf", jac="2-point",
-                            diff_step=diff_step, x_scale=1.0, ftol=1e-4, xtol=1e-4, gtol=1e-8,
-                            max_nfev=max_nfev)
-        zf = full(sol.x)
-        for j in free:
-            fitted[sparams[j].name] = float(zf[j]) * sparams[j].scale
-        cur = cur.with_overrides({sparams[j].name: fitted[sparams[j].name] for j in free})
-        rep.nfev, rep.njev, rep.model_calls = int(sol.nfev), int(sol.njev or 0), st.calls
-        rep.cost_start, rep.cost_end = float(0.5 * np.sum(r0 ** 2)), float(sol.cost)
-        rep.mape_start = float(100 * np.mean(np.abs(r0)))
-        rep.mape_end = float(100 * np.mean(np.abs(sol.fun)))
-        rep.status = sol.message
-        rep.wall_s = time.perf_counter() - t0
+        st = _Stage(cur, sparams, spoints, backends, diff_step, jobs=jobs)
+        st.start_pool()
+        try:
+            rep = _run_stage(st, sname, sparams, spoints, diff_step, max_nfev, say, t0)
+        finally:
+            st.close()
+        excluded += st.failed
         reports.append(rep)
-        done = {sparams[j].name for j in free}
-        pending = [p for p in pending if p.name not in done]
-        say(f"  [{sname}] {len(free)} parameter(s), {rep.n_points} points, {rep.n_queries} model queries: "
-            f"MAPE {rep.mape_start:.2f} % -> {rep.mape_end:.2f} % in {rep.nfev} evaluations + {rep.njev} Jacobians, "
-            f"{rep.model_calls} model calls, {rep.wall_s:.1f} s")
+        for name_, value in rep_fitted(st, rep).items():
+            fitted[name_] = value
+        if rep.params:
+            cur = cur.with_overrides({n: fitted[n] for n in rep.params})
+        pending = [p for p in pending if p.name not in set(rep.params)]
     # points whose model call failed were not part of the fit
     failed_ids = {e.split(": ", 1)[0] for e in excluded}
     fit = [m for m in fit if m.id not in failed_ids]
@@ -499,6 +579,8 @@ def calibrate(points: Sequence[Measurement], cfg: SystemConfig, params: Sequence
     if score_all:
         pred = Predictor(backends)
         t0 = time.perf_counter()
+        pred.prefetch(list(fit) + list(held), cfg, jobs)
+        pred.prefetch(list(fit) + list(held), out_cfg, jobs)
         res.metrics = {
             "before": {"fit": score(pred.predict(fit, cfg)), "heldout": score(pred.predict(held, cfg))},
             "after": {"fit": score(pred.predict(fit, out_cfg)), "heldout": score(pred.predict(held, out_cfg))},

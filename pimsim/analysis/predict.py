@@ -66,10 +66,15 @@ class CannotPredict(Exception):
 
 
 # ---------------------------------------------------------------- prediction sources
-def _lazy(module: str, attr: str) -> Callable:
+class _Lazy:
     """A callable that imports module.attr when called; a missing module or function becomes
-    CannotPredict('<module> not available yet')."""
-    def call(*args, **kwargs):
+    CannotPredict('<module> not available yet'). Picklable, so calibrate can use worker processes."""
+
+    def __init__(self, module: str, attr: str):
+        self.module, self.attr = module, attr
+
+    def __call__(self, *args, **kwargs):
+        module, attr = self.module, self.attr
         try:
             mod = importlib.import_module(module)
         except ModuleNotFoundError as e:
@@ -80,8 +85,13 @@ def _lazy(module: str, attr: str) -> Callable:
         if fn is None:
             raise CannotPredict(f"{module}.{attr} not available yet")
         return fn(*args, **kwargs)
-    call.__qualname__ = f"{module}.{attr}"
-    return call
+
+    def __repr__(self) -> str:
+        return f"{self.module}.{self.attr}"
+
+
+def _lazy(module: str, attr: str) -> Callable:
+    return _Lazy(module, attr)
 
 
 @dataclass(frozen=True)
@@ -285,6 +295,16 @@ def _describe(e: BaseException, query: tuple) -> str:
     return f"{query[0]} model raised {type(e).__name__}: {e}"
 
 
+_POOL_STATE: dict[str, Any] = {}
+
+
+def _pool_eval(query: tuple) -> tuple[bool, Any]:
+    try:
+        return True, evaluate(query, _POOL_STATE["cfg"], _POOL_STATE["backends"])
+    except Exception as e:  # noqa: BLE001
+        return False, _describe(e, query)
+
+
 class Predictor:
     """Predicts measurement points for a config, caching model calls by (config hash, query)."""
 
@@ -309,6 +329,23 @@ class Predictor:
         if self.use_cache:
             self.cache[key] = out
         return out
+
+    def prefetch(self, points: Sequence[Measurement], cfg: SystemConfig, jobs: int = 1) -> None:
+        """Evaluate the points' uncached queries in `jobs` forked worker processes (a no-op for
+        jobs <= 1); predict() then answers from the cache."""
+        if jobs <= 1 or not self.use_cache:
+            return
+        h = cfg.hash()
+        todo = sorted(q for q in self.queries(points) if (h, q) not in self.cache)
+        if len(todo) < 2:
+            return
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+        _POOL_STATE.update(cfg=cfg, backends=self.backends)
+        with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+            for q, out in zip(todo, pool.map(_pool_eval, todo, chunksize=1)):
+                self.calls += 1
+                self.cache[(h, q)] = out
 
     def predict(self, points: Sequence[Measurement], cfg: SystemConfig) -> list[Prediction]:
         h = cfg.hash()

@@ -105,10 +105,11 @@ class ValidationResult:
 
 
 def validate(points: Sequence[Measurement], cfg: SystemConfig, predictor: Predictor | None = None,
-             files: Sequence[str] = ()) -> ValidationResult:
+             files: Sequence[str] = (), jobs: int = 1) -> ValidationResult:
     predictor = predictor or Predictor()
     c0, h0 = predictor.calls, predictor.hits
     t0 = time.perf_counter()
+    predictor.prefetch(points, cfg, jobs)
     preds = predictor.predict(points, cfg)
     wall = time.perf_counter() - t0
     return ValidationResult(preset=cfg.name, preset_hash=cfg.hash(), preset_path=cfg.source_path,

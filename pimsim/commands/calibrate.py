@@ -2,6 +2,7 @@
 calibrated preset (a full preset plus a [calibration] record of the fit)."""
 from __future__ import annotations
 
+import os
 import shlex
 import sys
 from pathlib import Path
@@ -35,6 +36,8 @@ def register(sub) -> None:
     p.add_argument("--name", help="preset name (default: the output file's stem)")
     p.add_argument("--report", metavar="DIR", help="also validate the calibrated preset and write DIR/REPORT.md")
     p.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+    p.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1),
+                   help="worker processes for model calls (default: min(2, CPUs))")
     add_common(p)
     p.set_defaults(handler=handle)
 
@@ -59,7 +62,7 @@ def handle(args) -> dict:
     res = calibrate(points, cfg, params or None, holdout=args.holdout, holdout_by=args.holdout_by,
                     holdout_values=args.holdout_values.split(",") if args.holdout_values else None,
                     seed=args.seed, joint=args.joint, max_nfev=args.max_nfev, diff_step=args.diff_step,
-                    name=args.name or out_path.stem, progress=progress)
+                    name=args.name or out_path.stem, progress=progress, jobs=args.jobs)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     write_preset(res, str(out_path), command=command)
     out = res.to_dict()
@@ -67,7 +70,7 @@ def handle(args) -> dict:
     if args.report or args.plot:
         from pimsim.analysis.validate import validate, write_report
         fitted = load_preset(out_path)
-        vres = validate(points, fitted, files=args.measurements)
+        vres = validate(points, fitted, files=args.measurements, jobs=args.jobs)
         if args.report:
             out["report_files"] = write_report(vres, args.report, command=command)
         if args.plot:

@@ -1,6 +1,7 @@
 """`pimsim validate`: predict every measured point and report how well pimsim does."""
 from __future__ import annotations
 
+import os
 import shlex
 import sys
 
@@ -18,6 +19,8 @@ def register(sub) -> None:
     p.add_argument("--report", metavar="DIR",
                    help="write DIR/REPORT.md and figures (scatter, per-workload error bars) into DIR")
     p.add_argument("--points", action="store_true", help="with --json: include every point")
+    p.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1),
+                   help="worker processes for model calls (default: min(2, CPUs))")
     add_common(p)
     p.set_defaults(handler=handle)
 
@@ -30,7 +33,7 @@ def handle(args) -> dict:
     cfg = load_preset(args.preset, args.overrides)
     files = args.measurements or [str(f) for f in ms.default_files()]
     points = ms.load(files)
-    res = validate(points, cfg, files=files)
+    res = validate(points, cfg, files=files, jobs=args.jobs)
     out = res.to_dict(points=args.points)
     if args.report:
         command = "pimsim " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if sys.argv[1:2] == ["validate"] \
