@@ -34,6 +34,10 @@ NAME = "MLP"
 DESCRIPTION = "3-layer perceptron, int32: three matrix-vector layers, activations through the host (PrIM MLP)"
 DEFAULT_SIZE = 8192             # PrIM run_strong_rank.py: -m 8192 -n 1024
 PARAMS = {"n": 1024}
+STRONG_LARGE_SIZE = 163_840     # PrIM 32-rank strong scaling: m 163840, n 4096 (README table)
+STRONG_LARGE_PARAMS = {"n": 4096}
+WEAK_SIZE_PER_DPU = 1024        # PrIM weak scaling: m = 1024 x DPUs, n = 1024
+WEAK_PARAMS = {"n": 1024}
 SIZE_MEANING = "m, rows of each layer's weight matrix (total, split over DPUs); --param n=COLUMNS (<= m)"
 NUM_LAYERS = 3
 

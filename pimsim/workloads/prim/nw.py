@@ -40,6 +40,7 @@ NAME = "NW"
 DESCRIPTION = "Needleman-Wunsch alignment scores, int32, block anti-diagonals across DPUs (PrIM NW)"
 DEFAULT_SIZE = 2560             # PrIM run_strong_rank.py: -n 2560 (BL = 2560 / #DPUs, BL_IN = 2)
 PARAMS: dict = {"bl": 0, "bl_in": 2, "penalty": 1}
+STRONG_LARGE_SIZE = 65_536      # PrIM 32-rank strong scaling: n 65536 (README table)
 SIZE_MEANING = "sequence length n (the score matrix is (n+1) x (n+1))"
 
 

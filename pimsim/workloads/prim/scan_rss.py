@@ -18,6 +18,8 @@ from pimsim.workloads.prim.scan_ssa import DEFAULT_SIZE, SIZE_MEANING, host_scan
 NAME = "SCAN-RSS"
 DESCRIPTION = "Prefix sum of int64, reduce-scan-scan: DPU totals, host scan, seeded scan (PrIM SCAN-RSS)"
 PARAMS: dict = {}
+STRONG_LARGE_SIZE = 251_658_240   # PrIM 32-rank strong scaling size (README table)
+WEAK_SIZE_PER_DPU = 3_932_160     # PrIM weak scaling, per DPU
 
 
 def run(dpus: int, tasklets: int, size: int, params: dict, timing_only: bool,

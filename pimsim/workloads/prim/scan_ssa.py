@@ -20,6 +20,8 @@ NAME = "SCAN-SSA"
 DESCRIPTION = "Prefix sum of int64, scan-scan-add: local scan, host scan of DPU totals, add (PrIM SCAN-SSA)"
 DEFAULT_SIZE = 3_932_160        # PrIM run_strong_rank.py: -i 3932160
 PARAMS: dict = {}
+STRONG_LARGE_SIZE = 251_658_240   # PrIM 32-rank strong scaling size (README table)
+WEAK_SIZE_PER_DPU = 3_932_160     # PrIM weak scaling, per DPU
 SIZE_MEANING = "elements (total, split over DPUs)"
 
 

@@ -32,6 +32,7 @@ NAME = "TRNS"
 DESCRIPTION = "In-place matrix transposition, int64, 3-step (host rows, DPU tiles, DPU cycles) (PrIM TRNS)"
 DEFAULT_SIZE = 12288            # PrIM run_strong_rank.py: -o 12288 (M_)
 PARAMS: dict = {"m": 16, "n": 8, "N_": 64}   # PrIM params.h defaults m=16, n=8; run script -p 64
+STRONG_LARGE_PARAMS = {"N_": 2048}   # PrIM 32-rank strong scaling: -p 2048 -o 12288 (README table)
 SIZE_MEANING = "M_ (tiles of m rows per stripe); matrix (M_*m) x (N_*n)"
 
 
