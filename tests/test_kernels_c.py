@@ -473,3 +473,47 @@ def test_trns(builds, tmp_path, nt, dpus, M_, m, n, N_):
                 assert tot[("write", 8)] >= movers
             writes = collections.Counter(mm for _, d, b, mm, _ in l.dmas if d == "write" and b == gb)
             assert gb == 8 or set(writes.values()) <= {1}
+
+
+# ---- MLP ----
+def gemv_like_histogram(rows: int, k: int, nt: int) -> dict[int, collections.Counter]:
+    """GEMV/MLP per-tasklet DMAs of a DPU with `rows` packed rows of `k` 4-byte elements."""
+    blocks_per_row = divceil(k, BLOCK_SIZE // 4)
+    pairs = divceil(rows, 2)
+    exp = {}
+    for t in range(nt):
+        my = pairs // nt + (t < pairs % nt)
+        first = t * (pairs // nt) + min(t, pairs % nt)
+        my_rows = [r for p in range(first, first + my) for r in (2 * p, 2 * p + 1) if r < rows]
+        odd = sum((r * k) % 2 for r in my_rows)
+        exp[t] = histo([("read", BLOCK_SIZE)] * (2 * blocks_per_row * len(my_rows))
+                       + [("read", 8)] * (blocks_per_row * odd) + [("write", 8)] * my)
+    return drop_empty(exp)
+
+
+def mlp_inputs(m: int, n: int, gen: str):
+    i = np.arange(m * n, dtype=np.int64)
+    j = np.arange(n, dtype=np.int64)
+    if gen == "prim":
+        ws = [np.where(i % 100 < 98, 0, (l + i) % 2).reshape(m, n) for l in range(3)]
+        b = np.where(j % 50 < 48, 0, j % 2)
+    else:
+        ws = [(prand(1, 1 + l, m * n) % np.uint64(2)).astype(np.int64).reshape(m, n) for l in range(3)]
+        b = (prand(1, 0, n) % np.uint64(2)).astype(np.int64)
+    return ws, b
+
+
+@pytest.mark.parametrize("nt", TASKLETS)
+@pytest.mark.parametrize("dpus,m,k,gen", [(1, 8, 3, "prim"), (3, 37, 31, "rand"), (2, 300, 299, "rand"),
+                                          (4, 100, 100, "prim")])
+def test_mlp(builds, tmp_path, nt, dpus, m, k, gen):
+    r = run(exe(builds, nt, "mlp"), common_args(dpus, "-m", m, "-k", k, "-g", gen), tmp_path)
+    check_ok(r)
+    ws, x = mlp_inputs(m, k, gen)
+    for w in ws:
+        x = np.maximum(0, w @ x[:k])
+    np.testing.assert_array_equal(np.frombuffer(r.output, np.int32), x.astype(np.int32))
+    assert [(l.dpu, l.launch) for l in r.launches] == [(i, l) for l in range(3) for i in range(dpus)]
+    for l in r.launches:
+        rows = m // dpus + (l.dpu < m % dpus)
+        assert drop_empty(l.histogram()) == gemv_like_histogram(rows, k, nt)

@@ -292,6 +292,11 @@ SPECS = {
         lambda d, a, c: {"stripe": heap(d, np.int64, 0, int(a["M_"][0]) * int(a["m"][0]) * int(a["n"][0]))},
         lambda K, mem, a, c: {"stripe": mem_heap(mem, np.int64, 0, int(a["M_"][0]) * int(a["m"][0]) * int(a["n"][0]))},
         dump_symbols=ARGS, dma_compare=_trns_dma),
+    "mlp": Spec(
+        "mlp", "mlp", np.dtype([("n_size", U32), ("n_size_pad", U32), ("nr_rows", U32), ("max_rows", U32)]),
+        lambda K, a, c: K.make_args(*(int(a[f][0]) for f in ("n_size", "n_size_pad", "nr_rows", "max_rows"))),
+        lambda d, a, c: {"C": heap(d, np.int32, *_gemv_c_regions(a))},
+        lambda K, mem, a, c: {"C": mem_heap(mem, np.int32, *_gemv_c_regions(a))}, dump_symbols=ARGS),
 }
 
 # (C kernel, host options, DPUs): sizes that do and do not divide evenly
@@ -310,6 +315,7 @@ CASES = [
     # TRNS: stripes a multiple of the DPUs (a partial last round re-allocates a smaller DPU set, as
     # PrIM, which renumbers the shim's DPU launches; tests/test_kernels_c.py covers it)
     ("trns", {"i": 50, "m": 16, "k": 8, "p": 6}, 3), ("trns", {"i": 37, "m": 3, "k": 5, "p": 2}, 2),
+    ("mlp", {"m": 37, "k": 31, "g": "rand"}, 3), ("mlp", {"m": 300, "k": 299, "g": "rand"}, 2),
 ]
 
 
@@ -403,6 +409,7 @@ PARTITION = {
     "scan-ssa": lambda o: (o["i"], {}), "scan-rss": lambda o: (o["i"], {}),
     "ts": lambda o: (o["i"], {"m": o["m"]}),
     "trns": lambda o: (o["i"], {"m": o["m"], "n": o["k"], "N_": o["p"]}),
+    "mlp": lambda o: (o["m"], {"n": o["k"]}),
 }
 
 
