@@ -107,11 +107,13 @@ def test_default_parameters_follow_the_groups_present(synthetic):
     assert not any(n.startswith("dma.") for n in names)   # no MRAM points -> no DMA parameters
 
 
-@pytest.mark.parametrize("joint", [False, True])
-def test_recovers_parameters_of_synthetic_measurements(synthetic, start_cfg, joint):
+@pytest.mark.parametrize("joint,jacobian", [(False, "broyden"), (True, "broyden"), (False, "2-point"),
+                                            (True, "2-point")])
+def test_recovers_parameters_of_synthetic_measurements(synthetic, start_cfg, joint, jacobian):
     _, pts = synthetic
     fake = Fake()
-    res = calibrate(pts, start_cfg, list(TRUE), joint=joint, backends=fake.backends(), max_nfev=60)
+    res = calibrate(pts, start_cfg, list(TRUE), joint=joint, backends=fake.backends(), max_nfev=60,
+                    jacobian=jacobian)
     for name, true in TRUE.items():
         assert res.fitted[name] == pytest.approx(true, rel=0.04), name
     assert res.metrics["after"]["fit"]["overall"]["mape"] < 2.0        # ~ the 1 % noise
@@ -125,7 +127,7 @@ def test_cache_reruns_only_dependent_queries(synthetic, start_cfg):
     _, pts = synthetic
     fake = Fake()
     res = calibrate(pts, start_cfg, ["ops.add_int32", "transfer.call_overhead_us", "launch.launch_overhead_us"],
-                    joint=True, backends=fake.backends(), score_all=False)
+                    joint=True, backends=fake.backends(), score_all=False, jacobian="2-point")
     (st,) = res.stages
     naive = (st.nfev + st.njev * len(st.params)) * st.n_queries   # every query at every evaluation
     assert st.model_calls < 0.85 * naive
@@ -257,3 +259,12 @@ def test_worker_processes_give_the_same_fit(synthetic, start_cfg):
     one = calibrate(pts, start_cfg, list(TRUE), backends=Fake().backends(), score_all=False, jobs=1)
     two = calibrate(pts, start_cfg, list(TRUE), backends=Fake().backends(), score_all=False, jobs=2)
     assert two.fitted == one.fitted
+
+
+def test_broyden_needs_fewer_model_calls_than_finite_differences(synthetic, start_cfg):
+    _, pts = synthetic
+    fd = calibrate(pts, start_cfg, list(TRUE), joint=True, backends=Fake().backends(), score_all=False,
+                   jacobian="2-point")
+    br = calibrate(pts, start_cfg, list(TRUE), joint=True, backends=Fake().backends(), score_all=False,
+                   jacobian="broyden")
+    assert br.stages[0].model_calls < fd.stages[0].model_calls

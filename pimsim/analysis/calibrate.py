@@ -23,7 +23,11 @@ Method
   (c) a 'peak over tasklets' STREAM point is evaluated at the tasklet count that reached the
       peak in the probe, not re-swept over 1..24 tasklets at every step;
   (d) the finite-difference step is relative and large (default 2 %), because simulated times
-      are integer picoseconds and an op-cost step of 1e-8 would change nothing.
+      are integer picoseconds and an op-cost step of 1e-8 would change nothing;
+  (e) by default the Jacobian is computed by finite differences once (the probe already made
+      those calls) and then updated by Schubert's sparse Broyden rule between accepted points,
+      so an iteration costs one evaluation, not one per parameter (jacobian='2-point' does
+      finite differences at every iteration: more calls, sometimes fewer iterations).
   Wall time, iterations and model calls are measured per stage and reported.
 """
 from __future__ import annotations
@@ -40,8 +44,7 @@ from scipy.optimize import least_squares
 
 from pimsim.analysis import metrics
 from pimsim.analysis.measurements import METRICS, Measurement
-from pimsim.analysis.predict import (GROUPS, Backends, CannotPredict, Predictor, evaluate, group_of, plan,
-                                     stream_peak)
+from pimsim.analysis.predict import GROUPS, Backends, CannotPredict, Predictor, evaluate, group_of, plan
 from pimsim.analysis.validate import score
 from pimsim.config import KNOWN_OPS, SECTIONS, SystemConfig, to_dict, to_toml
 from pimsim.errors import ConfigError, PimsimError
@@ -322,13 +325,15 @@ class _Stage:
         lb, ub = self.bounds()
         cfg = self.config(z0)
         base = {}
-        for q in self.queries:
-            if q[0] == "stream_peak":
-                try:
-                    bw, t = stream_peak(cfg, self.backends, q[1])
-                    self.run_query[q] = ("stream", q[1], t)
-                except Exception:  # noqa: BLE001
-                    pass
+        # a peak-over-tasklets point: sweep the tasklet counts once (in the workers), then follow
+        # the tasklet count that reached the peak
+        sweeps = {q: [("stream", q[1], t) for t in range(1, cfg.dpu.max_tasklets + 1)]
+                  for q in self.queries if q[0] == "stream_peak"}
+        self._prefetch([(sq, z0, ()) for qs in sweeps.values() for sq in qs])
+        for q, qs in sweeps.items():
+            vals = [(v, sq) for sq in qs for ok, v in [self._call(sq, z0, deps=())] if ok]
+            if vals:
+                self.run_query[q] = max(vals)[1]
         self._prefetch([(q, z0, ()) for q in self.queries])
         for q in self.queries:
             base[q] = self._call(q, z0, deps=())
@@ -354,6 +359,38 @@ class _Stage:
             self.cache[(q, tuple(deps), tuple(float(z0[j]) for j in deps))] = base[q]
         failed = [f"{m.id}: {base[p.query][1]}" for m, p in zip(self.points, self.plans) if not base[p.query][0]]
         return failed, [j for j in range(len(self.params)) if j not in used]
+
+    def probe_jacobian(self) -> tuple[np.ndarray, np.ndarray]:
+        """(J, pattern): the finite-difference Jacobian of the residuals at the start, from the
+        probe's evaluations (no new model calls), and its sparsity pattern (point i depends on
+        parameter j)."""
+        z0 = self.z0()
+        lb, ub = self.bounds()
+        r0 = self.residuals(z0)
+        n, p = len(self.points), len(self.params)
+        J = np.zeros((n, p))
+        pattern = np.zeros((n, p), dtype=bool)
+        for j in range(p):
+            z = z0.copy()
+            z[j] = self._step(z0, j, lb, ub)
+            rows = [i for i, pl in enumerate(self.plans) if j in self.deps.get(pl.query, ())]
+            if not rows:
+                continue
+            rj = self.residuals_at(z, rows, deps_override=(j,))
+            J[rows, j] = (rj - r0[rows]) / (z[j] - z0[j])
+            pattern[rows, j] = True
+        return J, pattern
+
+    def residuals_at(self, z: np.ndarray, rows: list[int], deps_override: tuple) -> np.ndarray:
+        out = np.empty(len(rows))
+        for k, i in enumerate(rows):
+            m, pl = self.points[i], self.plans[i]
+            ok, val = self._call(pl.query, z, deps_override)
+            if ok and pl.key is not None:
+                val = val.get(pl.key)
+            meas = m.canonical_value
+            out[k] = FIT_FAILURE_RESIDUAL if (not ok or val is None) else (float(val) - meas) / meas
+        return out
 
     def _step(self, z0: np.ndarray, j: int, lb: np.ndarray, ub: np.ndarray) -> float:
         # the same step scipy's 2-point scheme takes, so its first Jacobian hits the cache
@@ -432,6 +469,7 @@ class CalibrationResult:
     wall_s: float
     metrics: dict = field(default_factory=dict)   # {'before'|'after': {'fit'|'heldout': score}}
     measurement_files: list[str] = field(default_factory=list)
+    jacobian: str = "broyden"
 
     def to_dict(self) -> dict:
         return {
@@ -460,8 +498,37 @@ def _stage_plan(params: list[Param], fit: list[Measurement], joint: bool) -> lis
     return plans
 
 
+class _SparseBroyden:
+    """Jacobian for least_squares: finite differences once (at the start, from the probe), then
+    Schubert's sparse Broyden update between the points least_squares accepts. One model
+    evaluation per iteration instead of one per parameter, which is what makes fitting slow
+    SimPy runs affordable; the dependency pattern keeps structural zeros at zero."""
+
+    def __init__(self, fun, x0, f0, J0, pattern):
+        self.fun, self.pattern = fun, pattern
+        self.J = J0.copy()
+        self.x, self.f = np.array(x0, float), np.array(f0, float)
+        self.calls = 0
+
+    def __call__(self, x, *args):
+        x = np.asarray(x, float)
+        self.calls += 1
+        dx = x - self.x
+        if np.any(dx != 0):
+            f = self.fun(x)             # cached: least_squares has just evaluated it
+            df = f - self.f
+            pred = self.J @ dx
+            for i in range(self.J.shape[0]):
+                s_i = np.where(self.pattern[i], dx, 0.0)
+                ss = float(s_i @ s_i)
+                if ss > 0:
+                    self.J[i] += (df[i] - pred[i]) * s_i / ss
+            self.x, self.f = x.copy(), f
+        return self.J
+
+
 def _run_stage(st: _Stage, sname: str, sparams: list[Param], spoints: list[Measurement], diff_step: float,
-               max_nfev: int, say: Callable[[str], None], t0: float) -> StageReport:
+               max_nfev: int, say: Callable[[str], None], t0: float, jacobian: str = "broyden") -> StageReport:
     failed, unconstrained = st.probe()
     st.failed = failed
     for f in failed:
@@ -493,7 +560,12 @@ def _run_stage(st: _Stage, sname: str, sparams: list[Param], spoints: list[Measu
         return st.residuals(full(zf))[good]
 
     r0 = fun(z_full0[free])
-    sol = least_squares(fun, z_full0[free], bounds=(lb[free], ub[free]), method="trf", jac="2-point",
+    if jacobian == "broyden":
+        J0, pattern = st.probe_jacobian()
+        jac = _SparseBroyden(fun, z_full0[free], r0, J0[np.ix_(good, free)], pattern[np.ix_(good, free)])
+    else:
+        jac = "2-point"
+    sol = least_squares(fun, z_full0[free], bounds=(lb[free], ub[free]), method="trf", jac=jac,
                         diff_step=diff_step, x_scale=1.0, ftol=1e-4, xtol=1e-4, gtol=1e-8, max_nfev=max_nfev)
     st.z_final = full(sol.x)
     rep.nfev, rep.njev, rep.model_calls = int(sol.nfev), int(sol.njev or 0), st.calls
@@ -518,9 +590,11 @@ def calibrate(points: Sequence[Measurement], cfg: SystemConfig, params: Sequence
               holdout: float | None = None, holdout_by: str | None = None,
               holdout_values: Sequence[str] | None = None, seed: int = 0, joint: bool = False,
               backends: Backends | None = None, diff_step: float = 0.02, max_nfev: int = 40,
-              name: str | None = None, score_all: bool = True, jobs: int = 1,
+              name: str | None = None, score_all: bool = True, jobs: int = 1, jacobian: str = "broyden",
               progress: Callable[[str], None] | None = None) -> CalibrationResult:
     """Fit `params` (default: default_parameters) on the non-held-out points."""
+    if jacobian not in ("broyden", "2-point"):
+        raise ConfigError(f"jacobian {jacobian!r}: use broyden or 2-point")
     t_start = time.perf_counter()
     say = progress or (lambda s: None)
     backends = backends or Backends()
@@ -556,7 +630,7 @@ def calibrate(points: Sequence[Measurement], cfg: SystemConfig, params: Sequence
         st = _Stage(cur, sparams, spoints, backends, diff_step, jobs=jobs)
         st.start_pool()
         try:
-            rep = _run_stage(st, sname, sparams, spoints, diff_step, max_nfev, say, t0)
+            rep = _run_stage(st, sname, sparams, spoints, diff_step, max_nfev, say, t0, jacobian)
         finally:
             st.close()
         excluded += st.failed
@@ -575,7 +649,8 @@ def calibrate(points: Sequence[Measurement], cfg: SystemConfig, params: Sequence
                                   description=f"{cfg.name} calibrated by pimsim calibrate on measured points")
     res = CalibrationResult(cfg=out_cfg, start_cfg=cfg, params=plist, fitted=fitted, fit_points=fit,
                             heldout_points=held, excluded=excluded, holdout=desc, seed=seed, stages=reports,
-                            wall_s=0.0, measurement_files=sorted({m.file for m in points}))
+                            wall_s=0.0, measurement_files=sorted({m.file for m in points}),
+                            jacobian=jacobian)
     if score_all:
         pred = Predictor(backends)
         t0 = time.perf_counter()
@@ -619,7 +694,9 @@ def calibration_tables(res: CalibrationResult, command: str = "") -> dict[str, d
         "command": command, "start_preset": res.start_cfg.name,
         "start_preset_hash": res.start_cfg.hash(),
         "measurements": res.measurement_files, "holdout": res.holdout, "seed": res.seed,
-        "method": "scipy.optimize.least_squares (trf, bounded) on relative error; finite differences",
+        "method": ("scipy.optimize.least_squares (trf, bounded) on relative error; Jacobian: "
+               + ("finite differences at the start, sparse Broyden updates after" if res.jacobian == "broyden"
+                  else "finite differences (2-point) at every iteration")),
         "free_parameters": [p.name for p in res.params],
         "fitted_parameters": sorted(res.fitted),
         "stages": [f"{s.name}: {', '.join(s.params) or '-'} on {s.n_points} points, {s.nfev} evaluations, "

@@ -31,6 +31,9 @@ def register(sub) -> None:
                         "group of points present")
     p.add_argument("--joint", action="store_true",
                    help="fit all parameters on all points at once instead of in stages")
+    p.add_argument("--jacobian", choices=["broyden", "2-point"], default="broyden",
+                   help="finite differences once then sparse Broyden updates (default, one model "
+                        "evaluation per iteration), or finite differences at every iteration")
     p.add_argument("--max-nfev", type=int, default=40, help="residual evaluations per stage (default 40)")
     p.add_argument("--diff-step", type=float, default=0.02, help="relative finite-difference step (default 0.02)")
     p.add_argument("--name", help="preset name (default: the output file's stem)")
@@ -62,7 +65,8 @@ def handle(args) -> dict:
     res = calibrate(points, cfg, params or None, holdout=args.holdout, holdout_by=args.holdout_by,
                     holdout_values=args.holdout_values.split(",") if args.holdout_values else None,
                     seed=args.seed, joint=args.joint, max_nfev=args.max_nfev, diff_step=args.diff_step,
-                    name=args.name or out_path.stem, progress=progress, jobs=args.jobs)
+                    name=args.name or out_path.stem, progress=progress, jobs=args.jobs,
+                    jacobian=args.jacobian)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     write_preset(res, str(out_path), command=command)
     out = res.to_dict()
