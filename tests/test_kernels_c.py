@@ -517,3 +517,62 @@ def test_mlp(builds, tmp_path, nt, dpus, m, k, gen):
     for l in r.launches:
         rows = m // dpus + (l.dpu < m % dpus)
         assert drop_empty(l.histogram()) == gemv_like_histogram(rows, k, nt)
+
+
+# ---- NW ----
+NW_BL, NW_BL_IN = 16, 2         # kernels_c/nw/common.h defaults (PrIM: BL 16, the run script's BL_IN 2)
+
+
+def nw_scores(n: int, penalty: int) -> np.ndarray:
+    ref = ((prand(1, 0, n * n) % np.uint64(16)).astype(np.int64) - 4).reshape(n, n)
+    s = np.zeros((n + 1, n + 1), np.int64)
+    s[0, :] = -np.arange(n + 1) * penalty
+    s[:, 0] = -np.arange(n + 1) * penalty
+    for i in range(1, n + 1):       # row by row: the west term is a running maximum
+        nw_n = np.maximum(s[i - 1, :-1] + ref[i - 1], s[i - 1, 1:] - penalty)
+        for j in range(1, n + 1):
+            s[i, j] = max(nw_n[j - 1], s[i, j - 1] - penalty)
+    return s
+
+
+def nw_launch_histogram(nblocks: int, nt: int, bl: int, bl_in: int) -> dict[int, collections.Counter]:
+    rep = bl // bl_in
+    subs = collections.Counter()
+    for k in list(range(rep + 1)) + [rep - b + 1 for b in range(2, rep + 1)]:
+        c, mod = divmod(k, nt)
+        for t in range(nt):
+            subs[t] += nblocks * (c + (t < mod))
+    per = histo([("read", (bl_in + 2) * 4)] + [("read", 8)] * bl_in + [("read", bl_in * 4)] * bl_in
+                + [("write", (bl_in + 2) * 4)] * bl_in)
+    return {t: collections.Counter({kk: v * subs[t] for kk, v in per.items()}) for t in range(nt) if subs[t]}
+
+
+@pytest.mark.parametrize("nt", TASKLETS)
+@pytest.mark.parametrize("dpus,n,penalty", [(1, 16, 1), (3, 64, 1), (2, 48, 2), (5, 80, 3)])
+def test_nw(builds, tmp_path, nt, dpus, n, penalty):
+    r = run(exe(builds, nt, "nw"), ["-n", str(dpus), "-i", str(n), "-p", str(penalty), "-w", "0", "-e", "1"],
+            tmp_path)
+    check_ok(r)
+    np.testing.assert_array_equal(np.frombuffer(r.output, np.int32).reshape(n + 1, n + 1), nw_scores(n, penalty))
+    nb = n // NW_BL
+    ks = list(range(1, nb + 1)) + list(range(nb - 1, 0, -1))
+    assert [(l.dpu, l.launch) for l in r.launches] == [(i, k) for k in range(len(ks)) for i in range(dpus)]
+    for l in r.launches:
+        k = ks[l.launch]
+        d = min(k, dpus)
+        nblocks = k // d + (l.dpu < k % d) if l.dpu < d else 0
+        assert drop_empty(l.histogram()) == nw_launch_histogram(nblocks, nt, NW_BL, NW_BL_IN)
+
+
+def test_nw_block_variant(tmp_path):
+    """NW_BL=8, NW_BL_IN=4 (compile-time, as PrIM's BL/BL_IN): same scores, 24-byte row DMAs."""
+    b = build_variant(11, "nw", "-DNW_BL=8 -DNW_BL_IN=4")
+    r = run(b / "nw" / "host_app", ["-n", "2", "-i", "40", "-w", "0", "-e", "1"], tmp_path)
+    check_ok(r)
+    np.testing.assert_array_equal(np.frombuffer(r.output, np.int32).reshape(41, 41), nw_scores(40, 1))
+    ks = [1, 2, 3, 4, 5, 4, 3, 2, 1]
+    for l in r.launches:
+        k = ks[l.launch]
+        d = min(k, 2)
+        nblocks = k // d + (l.dpu < k % d) if l.dpu < d else 0
+        assert drop_empty(l.histogram()) == nw_launch_histogram(nblocks, 11, 8, 4)

@@ -211,6 +211,17 @@ def _trns_dma(c_log, py_log, s, c: Ctx) -> bool:
     return True
 
 
+NW_BL, NW_BL_IN = 16, 2        # kernels_c/nw/common.h defaults
+
+
+def _nw_scores(read, a):
+    """Rows 0..BL, columns 0..BL of every scored block slot (column BL+1 of rows 1..BL holds
+    PrIM's stale write-back int, which the Python kernel does not model)."""
+    nb = int(a["nblocks"][0])
+    w = NW_BL + 2
+    return read(0, nb * (NW_BL + 1) * w).reshape(nb, NW_BL + 1, w)[:, :, :NW_BL + 1].copy()
+
+
 SCAN_ARGS = np.dtype([("size", U32), ("kernel", U32), ("t_count", np.int64)])
 
 SPECS = {
@@ -297,6 +308,15 @@ SPECS = {
         lambda K, a, c: K.make_args(*(int(a[f][0]) for f in ("n_size", "n_size_pad", "nr_rows", "max_rows"))),
         lambda d, a, c: {"C": heap(d, np.int32, *_gemv_c_regions(a))},
         lambda K, mem, a, c: {"C": mem_heap(mem, np.int32, *_gemv_c_regions(a))}, dump_symbols=ARGS),
+    # NW: the Python kernel's program() replays whole diagonals (no per-DMA log): its full_program
+    # issues every DMA, without MRAM addresses, so only the per-tasklet histograms are compared
+    "nw": Spec(
+        "nw", "nw", np.dtype([("nblocks", U32), ("active_blocks", U32), ("penalty", U32), ("dummy", U32)]),
+        lambda K, a, c: K.make_args(int(a["nblocks"][0]), int(a["active_blocks"][0]), int(a["penalty"][0])),
+        lambda d, a, c: {"scores": _nw_scores(lambda off, cnt: heap(d, np.int32, off, cnt), a)},
+        lambda K, mem, a, c: {"scores": _nw_scores(lambda off, cnt: mem_heap(mem, np.int32, off, cnt), a)},
+        dump_symbols=ARGS, kernel_of=lambda K, nt: K.make_kernel(NW_BL, NW_BL_IN),
+        program_of=lambda K, KERNEL: K.full_program, address_exempt=("read", "write")),
 }
 
 # (C kernel, host options, DPUs): sizes that do and do not divide evenly
@@ -316,6 +336,7 @@ CASES = [
     # PrIM, which renumbers the shim's DPU launches; tests/test_kernels_c.py covers it)
     ("trns", {"i": 50, "m": 16, "k": 8, "p": 6}, 3), ("trns", {"i": 37, "m": 3, "k": 5, "p": 2}, 2),
     ("mlp", {"m": 37, "k": 31, "g": "rand"}, 3), ("mlp", {"m": 300, "k": 299, "g": "rand"}, 2),
+    ("nw", {"i": 64, "p": 1}, 3), ("nw", {"i": 48, "p": 2}, 2),
 ]
 
 
@@ -410,6 +431,7 @@ PARTITION = {
     "ts": lambda o: (o["i"], {"m": o["m"]}),
     "trns": lambda o: (o["i"], {"m": o["m"], "n": o["k"], "N_": o["p"]}),
     "mlp": lambda o: (o["m"], {"n": o["k"]}),
+    "nw": lambda o: (o["i"], {"bl": NW_BL, "bl_in": NW_BL_IN, "penalty": o["p"]}),
 }
 
 
