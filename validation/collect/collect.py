@@ -42,12 +42,13 @@ SCHEMA = ["source", "system", "workload", "variant", "nr_dpus", "nr_tasklets", "
           "metric", "value", "unit", "uncertainty"]
 #: SDK tools `make SDK=upmem` needs (kernels_c/Makefile).
 SDK_TOOLS = ("dpu-upmem-dpurte-clang", "dpu-pkg-config")
-#: size option and PrIM display name of each workload's host program.
+#: size option and PrIM display name of each workload's host program (TRNS: -i is M_, the
+#: Python workload's size; PrIM -o).
 WORKLOADS = {
     "va": ("-i", "VA"), "red": ("-i", "RED"), "gemv": ("-m", "GEMV"), "sel": ("-i", "SEL"),
     "hst-s": ("-i", "HST-S"), "uni": ("-i", "UNI"), "bs": ("-a", "BS"), "ts": ("-i", "TS"),
     "hst-l": ("-i", "HST-L"), "scan-ssa": ("-i", "SCAN-SSA"), "scan-rss": ("-i", "SCAN-RSS"),
-    "trns": ("-m", "TRNS"), "spmv": ("-i", "SpMV"), "bfs": ("-i", "BFS"), "mlp": ("-m", "MLP"),
+    "trns": ("-i", "TRNS"), "spmv": ("-i", "SpMV"), "bfs": ("-i", "BFS"), "mlp": ("-m", "MLP"),
     "nw": ("-i", "NW"),
 }
 TIME_METRICS = {"cpu_dpu": "cpu_dpu_time", "dpu_kernel": "dpu_kernel_time",
