@@ -1,6 +1,6 @@
 /*
  * pimsim shim: <seqread.h> of the UPMEM SDK: a sequential MRAM reader backed by
- * a WRAM cache of SEQREAD_CACHE_SIZE bytes, refilled with mram_read (so its
+ * a WRAM cache of 2 x SEQREAD_CACHE_SIZE bytes, refilled with mram_read (so its
  * DMAs are checked and logged like any other).
  */
 #ifndef PIMSIM_SHIM_SEQREAD_H
@@ -16,7 +16,7 @@
 
 typedef uintptr_t seqreader_buffer_t;
 typedef struct {
-    uint8_t *wram_cache;  /* SEQREAD_CACHE_SIZE bytes; a second copy follows for reads straddling the end */
+    uint8_t *wram_cache;  /* 2 x SEQREAD_CACHE_SIZE bytes: the current page and the next one (SDK) */
     uintptr_t mram_addr;  /* MRAM address of the cache's first byte */
 } seqreader_t;
 

@@ -263,7 +263,10 @@ perfcounter_t perfcounter_get(void) { return now_ns() - perf_origin_ns; }
 
 seqreader_buffer_t seqread_alloc(void) { return (seqreader_buffer_t)mem_alloc(2 * SEQREAD_CACHE_SIZE); }
 
-static void seqread_fill(seqreader_t *r) { mram_read((__mram_ptr void *)r->mram_addr, r->wram_cache, SEQREAD_CACHE_SIZE); }
+/* The SDK reads two pages (PAGE_ALLOC_SIZE = 2 x SEQREAD_CACHE_SIZE, 512 B by default) at the
+ * page-aligned MRAM address, on seqread_init and on every page crossing (upmem-sdk
+ * dpu-rt/src/syslib/seqread.inc, MRAM_READ_PAGE). */
+static void seqread_fill(seqreader_t *r) { mram_read((__mram_ptr void *)r->mram_addr, r->wram_cache, 2 * SEQREAD_CACHE_SIZE); }
 
 void *seqread_init(seqreader_buffer_t cache, __mram_ptr void *mram_addr, seqreader_t *reader) {
     uintptr_t a = (uintptr_t)mram_addr;
