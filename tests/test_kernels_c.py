@@ -576,3 +576,122 @@ def test_nw_block_variant(tmp_path):
         d = min(k, 2)
         nblocks = k // d + (l.dpu < k % d) if l.dpu < d else 0
         assert drop_empty(l.histogram()) == nw_launch_histogram(nblocks, 11, 8, 4)
+
+
+# ---- SpMV ----
+SPMV_PAGE = 256         # SDK seqread page (SEQREAD_CACHE_SIZE); every (re)fill reads 2 pages
+SPMV_TILE = 64          # floats per input/output tile
+
+
+def write_mtx(path, nrows: int, ncols: int, r: np.ndarray, c: np.ndarray, v: np.ndarray | None = None,
+              banner: bool = True) -> None:
+    """A coordinate Matrix Market file (1-based), entries in the given order."""
+    with open(path, "w") as f:
+        if banner:
+            f.write(f"%%MatrixMarket matrix coordinate {'pattern' if v is None else 'real'} general\n% pimsim test\n")
+        f.write(f"{nrows} {ncols} {len(r)}\n")
+        cols = [np.asarray(r) + 1, np.asarray(c) + 1] + ([] if v is None else [np.asarray(v)])
+        np.savetxt(f, np.column_stack(cols), fmt=["%d", "%d"] + ([] if v is None else ["%.9g"]))
+
+
+def spmv_matrix(kind: str, seed: int = 3):
+    """(nrows, ncols, rows, cols, file values) of a test matrix, COO in file order."""
+    if kind.startswith("bcsstk"):                  # bcsstk30-like (pimsim's SpMV generator), shuffled
+        from pimsim.workloads.prim import inputs
+        m = inputs.bcsstk30_like(seed, scale=float(kind[6:]))
+        r = np.repeat(np.arange(m.nrows), np.diff(m.row_ptr.astype(np.int64)))
+        order = np.random.default_rng(seed).permutation(r.size)
+        return m.nrows, m.ncols, r[order], m.col.astype(np.int64)[order], None
+    rng = np.random.default_rng(seed)
+    nrows, ncols, nnz = {"odd": (9, 300, 40), "tiny": (6, 5, 7), "wide": (101, 2000, 900)}[kind]
+    r = rng.integers(0, nrows, nnz)
+    r[r == 3] = 4                                   # row 3 (and the padding row of odd counts) stays empty
+    return nrows, ncols, r, rng.integers(0, ncols, nnz), rng.random(nnz).astype(np.float32) * 4 - 2
+
+
+def spmv_csr(nrows, ncols, r, c, v, gen: str, seed: int = 1):
+    """PrIM's readCOOMatrix + coo2csr (stable, odd rows padded) and the values of -g `gen`."""
+    nrows += nrows % 2
+    order = np.argsort(r, kind="stable")
+    ptr = np.zeros(nrows + 1, np.int64)
+    np.cumsum(np.bincount(r, minlength=nrows), out=ptr[1:])
+    col = np.asarray(c, np.int64)[order]
+    if gen == "rand":
+        val = ((prand(seed, 0, col.size) >> np.uint64(40)).astype(np.float32) / np.float32(1 << 24))
+        x = ((prand(seed, 1, ncols) >> np.uint64(40)).astype(np.float32) / np.float32(1 << 24))
+    else:
+        val = (np.asarray(v, np.float32)[order] if gen == "file" and v is not None
+               else np.ones(col.size, np.float32))
+        x = np.ones(ncols, np.float32)
+    return nrows, ptr, col, val, x
+
+
+def spmv_reference(ptr, col, val, x) -> np.ndarray:
+    """float32 row sums in CSR order (the DPU's order), vectorised over the k-th entry of every row."""
+    n = ptr.size - 1
+    y = np.zeros(n, np.float32)
+    deg = np.diff(ptr)
+    for k in range(int(deg.max(initial=0))):
+        rows = np.flatnonzero(deg > k)
+        i = ptr[rows] + k
+        y[rows] = (y[rows] + (val[i] * x[col[i]]).astype(np.float32)).astype(np.float32)
+    return y
+
+
+def spmv_histograms(ptr, col, ncols: int, dpus: int, nt: int) -> list[dict[int, collections.Counter]]:
+    """Per DPU, per tasklet: params read, two seqread windows (+1 per page crossing), input tile 0
+    (+1 per change of col / 64), 256-byte output tiles and the partial last one (PrIM SpMV)."""
+    r8 = lambda b: round_up(b, 8)  # noqa: E731
+    even = lambda x: (x + 1) // 2 * 2  # noqa: E731
+    nrows = ptr.size - 1
+    per = even((nrows - 1) // dpus + 1)
+    out = []
+    for d in range(dpus):
+        s = d * per
+        rows = 0 if s > nrows else min(per, nrows - s)
+        off0 = int(ptr[s]) if rows else 0
+        nnz = int(ptr[s + rows]) - off0 if rows else 0
+        rp_m = 24
+        nz_m = rp_m + r8((rows + 1) * 4)
+        h = {}
+        tper = even(((rows - 1) % (1 << 32)) // nt + 1)
+        for t in range(nt):
+            c = collections.Counter({("read", 24): 1})
+            first = t * tper
+            n = 0 if first > rows else min(tper, rows - first)
+            if n:
+                a_r = rp_m + 4 * first
+                k0, k1 = int(ptr[s + first]) - off0, int(ptr[s + first + n]) - off0
+                a_n = nz_m + 8 * k0
+                c[("read", 2 * SPMV_PAGE)] = 2 + (a_r % SPMV_PAGE + 4 * n) // SPMV_PAGE \
+                    + (a_n % SPMV_PAGE + 8 * (k1 - k0)) // SPMV_PAGE
+                tiles = np.concatenate([[0], col[off0 + k0:off0 + k1] // SPMV_TILE])
+                c[("read", 256)] = 1 + int(np.count_nonzero(tiles[1:] != tiles[:-1]))
+                if n // SPMV_TILE:
+                    c[("write", 256)] = n // SPMV_TILE
+                if n % SPMV_TILE:
+                    c[("write", 4 * (n % SPMV_TILE))] += 1
+            h[t] = c
+        out.append(h)
+    return out
+
+
+@pytest.mark.parametrize("nt", TASKLETS)
+@pytest.mark.parametrize("dpus,kind,gen", [(1, "bcsstk0.005", "ones"), (3, "bcsstk0.02", "rand"),
+                                           (4, "wide", "file"), (2, "odd", "rand"), (8, "tiny", "file")])
+def test_spmv(builds, tmp_path, nt, dpus, kind, gen):
+    nrows, ncols, r, c, v = spmv_matrix(kind)
+    write_mtx(tmp_path / "a.mtx", nrows, ncols, r, c, v, banner=kind != "odd")
+    r_ = run(exe(builds, nt, "spmv"), ["-n", str(dpus), "-w", "0", "-e", "1", "-f", str(tmp_path / "a.mtx"),
+                                       "-g", gen], tmp_path)
+    check_ok(r_)
+    n, ptr, col, val, x = spmv_csr(nrows, ncols, r, c, v, gen)
+    np.testing.assert_array_equal(np.frombuffer(r_.output, np.float32), spmv_reference(ptr, col, val, x))
+    for h, want in zip(launch_histograms(r_, dpus), spmv_histograms(ptr, col, ncols, dpus, nt)):
+        assert h == drop_empty(want)
+
+
+def test_spmv_bad_file(builds, tmp_path):
+    (tmp_path / "bad.mtx").write_text("3 3 2\n1 1\n4 1\n")
+    r = run(exe(builds, 16, "spmv"), ["-f", str(tmp_path / "bad.mtx"), "-w", "0", "-e", "1"], tmp_path)
+    assert r.returncode == 1 and "bad entry" in r.stderr

@@ -452,3 +452,82 @@ def test_c_vs_python_hst_l_nr_histo_4(tmp_path, monkeypatch):
     spec = SPECS["hst-l4"]
     c_shapes = crosscheck(spec, {"i": 10001, "b": 256}, 3, 16, tmp_path)
     assert c_shapes == python_shapes(spec, 3, 16, 10001, {"bins": 256}, monkeypatch)
+
+
+# ---------------------------------------------------------------------------------------------
+# SpMV and BFS: PrIM keeps their parameters in the MRAM heap (offset 0), not in a WRAM argument
+# symbol, and their Python timing shapes carry data-dependent counts (HintedArgs), rebuilt here
+# from each DPU's pre-launch bytes. The Python programs batch equal DMAs (dma_read/dma_write
+# count=n: the log lists each, but at the batch's first address), so read addresses are not
+# compared (SpMV) or no addresses at all (BFS); counts and sizes per tasklet are.
+# ---------------------------------------------------------------------------------------------
+def _python_hint_shapes(K, W, nr_dpus: int, nt: int, size: int, params: dict, monkeypatch) -> dict:
+    """(dpu, launch) -> the shape the Python workload hands every DPU (timing-only run)."""
+    from pimsim.config import load_preset
+    from pimsim.host_api import DpuSet
+
+    seen: dict = {}
+    orig = DpuSet.launch
+
+    def launch(self, *a, **kw):
+        k = len({l for _, l in seen})
+        for dpu in range(self.nr_dpus):
+            seen[(dpu, k)] = K.KERNEL.shape(self.args[dpu])
+        return orig(self, *a, **kw)
+
+    monkeypatch.setattr(DpuSet, "launch", launch)
+    W.run(nr_dpus, nt, size, {**W.PARAMS, **params}, True, load_preset(), 1)
+    return seen
+
+
+def _spmv_shape(K, pre: dict, p, nt: int):
+    rows = int(p["rows"])
+    if rows == 0:
+        return K.Shape(0, 0, 0, 0, 0, tuple((0, 0, 0, ()) for _ in range(nt)))
+    rp = heap(pre, U32, int(p["row_ptrs_m"]), rows + 1)
+    off0, nnz = int(p["row_ptrs_offset"]), int(rp[-1]) - int(p["row_ptrs_offset"])
+    col = np.zeros(off0 + nnz, U32)                 # make_shape indexes columns by global nonzero
+    col[off0:] = heap(pre, K.NONZERO, int(p["nonzeros_m"]), nnz)["col"]
+    lay = {k: int(p[k]) for k in ("row_ptrs_m", "nonzeros_m", "in_vector_m", "out_vector_m")}
+    return K.make_shape(rp, col, 0, rows, lay, nt)
+
+
+@pytest.mark.parametrize("nt", TASKLETS)
+@pytest.mark.parametrize("kind,dpus", [("bcsstk0.02", 3), ("odd", 2), ("tiny", 8)])
+def test_c_vs_python_spmv(kind, dpus, nt, tmp_path, monkeypatch):
+    from pimsim.engine import run_dpu
+    from pimsim.kernel import DpuMemory
+    from test_kernels_c import spmv_matrix, write_mtx
+
+    K, W = py_kernel("spmv"), py_workload("spmv")
+    nrows, ncols, r, c, v = spmv_matrix(kind)
+    path = tmp_path / "a.mtx"
+    write_mtx(path, nrows, ncols, r, c, v)
+    res = run(build_cached(nt) / "spmv" / "host_app",
+              ["-n", str(dpus), "-w", "0", "-e", "1", "-f", str(path), "-g", "file"], tmp_path,
+              dump=True, dump_symbols="DPU_CYCLES")
+    assert res.returncode == 0, res.stderr + res.stdout
+    logs = {(l.dpu, l.launch): l.dmas for l in res.launches}
+    assert set(logs) == set(res.dumps) == {(d, 0) for d in range(dpus)}
+    shapes = {}
+    for (dpu, launch), d in sorted(res.dumps.items()):
+        p = heap(d["pre"], K.PARAMS, 0, 1).copy()
+        shape = shapes[(dpu, launch)] = _spmv_shape(K, d["pre"], p[0], nt)
+        args = K.hinted(p, shape)
+        # (a) output: y of the DPU's rows, bit for bit
+        mem = DpuMemory()
+        pre = np.frombuffer(d["pre"][HEAP], np.uint8)
+        mem.write(HEAP, 0, pre, pre.size)
+        K.KERNEL.functional(mem, args, nt)
+        rows, out_m = int(p["rows"][0]), int(p["out_vector_m"][0])
+        np.testing.assert_array_equal(mem_heap(mem, U32, out_m, rows), heap(d["post"], U32, out_m, rows),
+                                      err_msg=f"spmv dpu {dpu}: y")
+        # (b) DMA log: per tasklet sizes and counts; output-tile write addresses
+        py_log = run_dpu(K.KERNEL.program, shape, nt, dma_log=True).dma_log
+        c_log = logs[(dpu, launch)]
+        assert tasklet_histograms(c_log) == tasklet_histograms(py_log), f"spmv dpu {dpu}"
+        writes = lambda log: [x for x in log if x[1] == "write"]  # noqa: E731
+        assert tasklet_addresses(writes(c_log)) == tasklet_addresses(writes(py_log)), f"spmv dpu {dpu}"
+    # (c) partition and layout: the Python workload on the same file
+    assert shapes == _python_hint_shapes(K, W, dpus, nt, max(2, nrows), {"file": str(path), "values": "file"},
+                                         monkeypatch)
