@@ -695,3 +695,123 @@ def test_spmv_bad_file(builds, tmp_path):
     (tmp_path / "bad.mtx").write_text("3 3 2\n1 1\n4 1\n")
     r = run(exe(builds, 16, "spmv"), ["-f", str(tmp_path / "bad.mtx"), "-w", "0", "-e", "1"], tmp_path)
     assert r.returncode == 1 and "bad entry" in r.stderr
+
+
+# ---- BFS ----
+def write_edges(path, src, dst, header_nodes: int | None) -> None:
+    """PrIM's edge list (`nodes cols edges` line) or, without header_nodes, a SNAP one."""
+    with open(path, "w") as f:
+        if header_nodes is None:
+            f.write("# SNAP-style edge list (pimsim test)\n# FromNodeId\tToNodeId\n")
+        else:
+            f.write(f"{header_nodes} {header_nodes} {len(src)}\n")
+        np.savetxt(f, np.column_stack([src, dst]), fmt="%d", delimiter="\t" if header_nodes is None else " ")
+
+
+def bfs_graph(kind: str, seed: int = 5):
+    """(src, dst, header nodes or None) of a test graph, edges in file order (both directions)."""
+    rng = np.random.default_rng(seed)
+    if kind in ("rmat", "gowalla"):
+        from pimsim.workloads.prim import inputs
+        g = inputs.rmat(seed, nodes=300, edge_factor=4) if kind == "rmat" else inputs.gowalla_like(seed, scale=0.005)
+        src = np.repeat(np.arange(g.nrows), np.diff(g.row_ptr.astype(np.int64)))
+        order = rng.permutation(src.size)
+        return src[order], g.col.astype(np.int64)[order], (300 if kind == "rmat" else g.nrows)
+    if kind == "disc":          # two components (+ isolated ids), SNAP format, 150 ids -> 192 nodes
+        u = rng.integers(0, 60, 200)
+        v = rng.integers(0, 60, 200)
+        u2 = rng.integers(80, 150, 100)
+        v2 = rng.integers(80, 150, 100)
+        a, b = np.concatenate([u, u2, [149]]), np.concatenate([v, v2, [148]])
+        return np.concatenate([a, b]), np.concatenate([b, a]), None
+    # "path": a path 0-1-...-69 (70 levels over 128 nodes)
+    a = np.arange(69)
+    return np.concatenate([a, a + 1]), np.concatenate([a + 1, a]), 70
+
+
+def bfs_csr(src, dst, header_nodes):
+    n = header_nodes if header_nodes is not None else int(max(src.max(), dst.max())) + 1
+    n = round_up(n, 64)
+    order = np.argsort(src, kind="stable")
+    ptr = np.zeros(n + 1, np.int64)
+    np.cumsum(np.bincount(src, minlength=n), out=ptr[1:])
+    return ptr, np.asarray(dst, np.int64)[order]
+
+
+def bfs_levels(ptr, nbr) -> np.ndarray:
+    n = ptr.size - 1
+    level = np.zeros(n, np.int64)
+    level[0] = 1
+    frontier, lv = np.array([0]), 1
+    while frontier.size:
+        deg = ptr[frontier + 1] - ptr[frontier]
+        idx = np.repeat(ptr[frontier] - np.cumsum(deg) + deg, deg) + np.arange(deg.sum())
+        new = np.unique(nbr[idx])
+        new = new[level[new] == 0]
+        level[new] = lv + 1
+        frontier, lv = new, lv + 1
+    return level
+
+
+def bfs_histograms(ptr, nbr, level, dpus: int, nt: int) -> list[list[dict[int, collections.Counter]]]:
+    """[launch][dpu] -> tasklet -> {(dir, bytes): n}: the 48-byte params read, then 8-byte DMAs
+    (update: per swept tile 1 read, +1 read 2 writes if non-zero, +1 write if owned, +1 read
+    1 write per owned set bit; expand: per node 1 read, per frontier node 2, per edge 2, per
+    unvisited neighbour 1 read 1 write)."""
+    n = ptr.size - 1
+    G = n // 64
+    per = round_up((n - 1) // dpus + 1, 64)
+    deg = np.diff(ptr)
+    src = np.repeat(np.arange(n), deg)
+    hits_of = lambda lv: np.bincount(src[(level[src] == lv) & (level[nbr] == lv + 1)], minlength=n)  # noqa: E731
+    out = []
+    for lv in range(1, int(level.max()) + 1):
+        f = level == lv
+        bits = f.reshape(G, 64).sum(axis=1)
+        hits = hits_of(lv)
+        launch = []
+        for d in range(dpus):
+            s = d * per
+            nd = 0 if s > n else min(per, n - s)
+            h = {t: collections.Counter({("read", 48): 1}) for t in range(nt)}
+            if nd:
+                own = np.zeros(G, bool)
+                own[s // 64:(s + nd) // 64] = True
+                tper = divceil(nd, nt)
+                for t in range(nt):
+                    tiles = np.arange(t, G, nt)
+                    nz = bits[tiles] > 0
+                    ob = own[tiles]
+                    a, b = s + min(nd, t * tper), s + min(nd, (t + 1) * tper)
+                    fr = f[a:b]
+                    r8 = (tiles.size + nz.sum() + bits[tiles][ob].sum() + (b - a) + 2 * fr.sum()
+                          + 2 * deg[a:b][fr].sum() + hits[a:b].sum())
+                    w8 = 2 * nz.sum() + ob.sum() + bits[tiles][ob].sum() + hits[a:b].sum()
+                    h[t][("read", 8)] += int(r8)
+                    h[t][("write", 8)] += int(w8)
+            launch.append({t: +c for t, c in h.items()})
+        out.append(launch)
+    return out
+
+
+@pytest.mark.parametrize("nt", TASKLETS)
+@pytest.mark.parametrize("dpus,kind", [(1, "rmat"), (3, "gowalla"), (2, "disc"), (4, "path")])
+def test_bfs(builds, tmp_path, nt, dpus, kind):
+    src, dst, hn = bfs_graph(kind)
+    write_edges(tmp_path / "g.txt", src, dst, hn)
+    r = run(exe(builds, nt, "bfs"), ["-n", str(dpus), "-w", "0", "-e", "1", "-f", str(tmp_path / "g.txt")], tmp_path)
+    check_ok(r)
+    ptr, nbr = bfs_csr(src, dst, hn)
+    level = bfs_levels(ptr, nbr)
+    np.testing.assert_array_equal(np.frombuffer(r.output, np.uint32), level)
+    want = bfs_histograms(ptr, nbr, level, dpus, nt)
+    assert int(r.records["pimsim.bfs"]["levels"]) == len(want) == level.max()
+    assert [(l.dpu, l.launch) for l in r.launches] == [(i, k) for k in range(len(want)) for i in range(dpus)]
+    for l in r.launches:
+        assert drop_empty(l.histogram()) == want[l.launch][l.dpu], f"launch {l.launch} dpu {l.dpu}"
+
+
+def test_bfs_bad_file(builds, tmp_path):
+    (tmp_path / "g.txt").write_text("64 64 2\n0 1\n1 70\n")
+    r = run(exe(builds, 16, "bfs"), ["-f", str(tmp_path / "g.txt"), "-w", "0", "-e", "1"], tmp_path)
+    assert r.returncode == 1 and "node id 70" in r.stderr
