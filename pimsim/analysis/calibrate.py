@@ -504,8 +504,9 @@ class _SparseBroyden:
     evaluation per iteration instead of one per parameter, which is what makes fitting slow
     SimPy runs affordable; the dependency pattern keeps structural zeros at zero."""
 
-    def __init__(self, fun, x0, f0, J0, pattern):
+    def __init__(self, fun, x0, f0, J0, pattern, seen=None):
         self.fun, self.pattern = fun, pattern
+        self.seen = seen if seen is not None else {}
         self.J = J0.copy()
         self.x, self.f = np.array(x0, float), np.array(f0, float)
         self.calls = 0
@@ -515,7 +516,9 @@ class _SparseBroyden:
         self.calls += 1
         dx = x - self.x
         if np.any(dx != 0):
-            f = self.fun(x)             # cached: least_squares has just evaluated it
+            f = self.seen.get(tuple(x))
+            if f is None:
+                f = self.fun(x)
             df = f - self.f
             pred = self.J @ dx
             for i in range(self.J.shape[0]):
@@ -556,13 +559,21 @@ def _run_stage(st: _Stage, sname: str, sparams: list[Param], spoints: list[Measu
         z[free] = zf
         return z
 
+    evals = [0]
+    seen: dict[tuple, np.ndarray] = {}
+
     def fun(zf):
-        return st.residuals(full(zf))[good]
+        r = st.residuals(full(zf))[good]
+        seen[tuple(np.asarray(zf, float))] = r
+        evals[0] += 1
+        say(f"  [{sname}] evaluation {evals[0]}: MAPE {100 * np.mean(np.abs(r)):.2f} % "
+            f"({st.calls} model calls, {time.perf_counter() - t0:.0f} s)")
+        return r
 
     r0 = fun(z_full0[free])
     if jacobian == "broyden":
         J0, pattern = st.probe_jacobian()
-        jac = _SparseBroyden(fun, z_full0[free], r0, J0[np.ix_(good, free)], pattern[np.ix_(good, free)])
+        jac = _SparseBroyden(fun, z_full0[free], r0, J0[np.ix_(good, free)], pattern[np.ix_(good, free)], seen)
     else:
         jac = "2-point"
     sol = least_squares(fun, z_full0[free], bounds=(lb[free], ub[free]), method="trf", jac=jac,
