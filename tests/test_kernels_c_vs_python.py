@@ -531,3 +531,87 @@ def test_c_vs_python_spmv(kind, dpus, nt, tmp_path, monkeypatch):
     # (c) partition and layout: the Python workload on the same file
     assert shapes == _python_hint_shapes(K, W, dpus, nt, max(2, nrows), {"file": str(path), "values": "file"},
                                          monkeypatch)
+
+
+def _popcount64(w: np.ndarray) -> np.ndarray:
+    return np.unpackbits(np.ascontiguousarray(w, np.uint64).view(np.uint8)).reshape(-1, 64).sum(axis=1) \
+        if w.size else np.zeros(0, np.int64)
+
+
+def _bfs_shape(K, pre: dict, p, nt: int):
+    """The Python timing shape from one DPU's pre-launch state: per tasklet the update sweep's
+    tiles, non-zero, owned, owned non-zero tiles and owned set bits (from the merged frontier in
+    the next-frontier slot) and the expand phase's nodes, frontier nodes, edges and neighbours
+    not yet visited (visited | frontier), i.e. what the C kernel meets, not the host's BFS."""
+    G, n = int(p["nodes"]) // 64, int(p["dpu_nodes"])
+    lay = tuple(int(p[k]) for k in ("node_ptrs_m", "neighbors_m", "node_level_m", "visited_m", "current_m", "next_m"))
+    nxt = heap(pre, np.uint64, lay[5], G)
+    seen = heap(pre, np.uint64, lay[3], G) | nxt
+    bits = _popcount64(nxt)
+    t0, nt0 = int(p["start_node"]) // 64, n // 64
+    upd = []
+    for t in range(nt):
+        tiles = np.arange(t, G, nt)
+        own = (tiles >= t0) & (tiles < t0 + nt0)
+        nz = bits[tiles] > 0
+        upd.append((tiles.size, int(nz.sum()), int(own.sum()), int((nz & own).sum()), int(bits[tiles][own].sum())))
+    ptrs = heap(pre, U32, lay[0], n + 1).astype(np.int64) - int(p["node_ptrs_offset"])
+    nbr = heap(pre, U32, lay[1], int(ptrs[-1])).astype(np.int64)
+    start = int(p["start_node"])
+    node = np.arange(start, start + n)
+    front = ((nxt[node // 64] >> (node % 64).astype(np.uint64)) & np.uint64(1)).astype(bool)
+    deg = np.diff(ptrs)
+    unvisited = ~((seen[nbr // 64] >> (nbr % 64).astype(np.uint64)) & np.uint64(1)).astype(bool)
+    hits = np.bincount(np.repeat(np.arange(n), deg)[unvisited], minlength=n) * front
+    per = -(-n // nt)
+    exp = []
+    for t in range(nt):
+        a, b = min(n, t * per), min(n, (t + 1) * per)
+        exp.append((b - a, int(front[a:b].sum()), int(deg[a:b][front[a:b]].sum()), int(hits[a:b].sum())))
+    return K.Shape(G, n, tuple(upd), tuple(exp), lay)
+
+
+@pytest.mark.parametrize("nt", TASKLETS)
+@pytest.mark.parametrize("kind,dpus", [("gowalla", 3), ("disc", 2), ("path", 4)])
+def test_c_vs_python_bfs(kind, dpus, nt, tmp_path, monkeypatch):
+    import dataclasses
+
+    from pimsim.engine import run_dpu
+    from pimsim.kernel import DpuMemory
+    from test_kernels_c import bfs_graph, write_edges
+
+    K, W = py_kernel("bfs"), py_workload("bfs")
+    src, dst, hn = bfs_graph(kind)
+    path = tmp_path / "g.txt"
+    write_edges(path, src, dst, hn)
+    res = run(build_cached(nt) / "bfs" / "host_app", ["-n", str(dpus), "-w", "0", "-e", "1", "-f", str(path)],
+              tmp_path, dump=True, dump_symbols="DPU_CYCLES")
+    assert res.returncode == 0, res.stderr + res.stdout
+    logs = {(l.dpu, l.launch): l.dmas for l in res.launches}
+    assert set(logs) == set(res.dumps)
+    shapes = {}
+    for (dpu, launch), d in sorted(res.dumps.items()):
+        p = heap(d["pre"], K.PARAMS, 0, 1).copy()
+        n, G = int(p["dpu_nodes"][0]), int(p["nodes"][0]) // 64
+        if n == 0:          # params all zero but dpuNumNodes (PrIM leaves them unset); tiles as DPU 0's
+            shape = K.Shape(int(heap(res.dumps[(0, launch)]["pre"], K.PARAMS, 0, 1)["nodes"][0]) // 64, 0, (), (), ())
+        else:
+            shape = _bfs_shape(K, d["pre"], p[0], nt)
+            # (a) output: levels, visited, current and next frontier after the launch
+            mem = DpuMemory()
+            pre = np.frombuffer(d["pre"][HEAP], np.uint8)
+            mem.write(HEAP, 0, pre, pre.size)
+            K.KERNEL.functional(mem, K.hinted(p, shape), nt)
+            lay = shape.layout
+            for name, off, dt, cnt in (("levels", lay[2], U32, n), ("visited", lay[3], np.uint64, G),
+                                       ("current", lay[4], np.uint64, n // 64), ("next", lay[5], np.uint64, G)):
+                np.testing.assert_array_equal(mem_heap(mem, dt, off, cnt), heap(d["post"], dt, off, cnt),
+                                              err_msg=f"bfs dpu {dpu} launch {launch}: {name}")
+        # (b) DMA log: per tasklet counts and sizes (the Python program batches per phase)
+        py_log = run_dpu(K.KERNEL.program, shape, nt, dma_log=True).dma_log
+        assert tasklet_histograms(logs[(dpu, launch)]) == tasklet_histograms(py_log), f"bfs dpu {dpu} launch {launch}"
+        # (c) compared below with the Python workload, whose heap offsets start after the params
+        # (it keeps them in a separate DPU_PARAMS symbol), i.e. PrIM's minus 48 B
+        shapes[(dpu, launch)] = dataclasses.replace(
+            shape, layout=tuple(x - K.PARAMS_BYTES for x in shape.layout)) if n else shape
+    assert shapes == _python_hint_shapes(K, W, dpus, nt, 64, {"file": str(path)}, monkeypatch)
