@@ -48,9 +48,16 @@ WORKLOADS = {
     "va": ("-i", "VA"), "red": ("-i", "RED"), "gemv": ("-m", "GEMV"), "sel": ("-i", "SEL"),
     "hst-s": ("-i", "HST-S"), "uni": ("-i", "UNI"), "bs": ("-a", "BS"), "ts": ("-i", "TS"),
     "hst-l": ("-i", "HST-L"), "scan-ssa": ("-i", "SCAN-SSA"), "scan-rss": ("-i", "SCAN-RSS"),
-    "trns": ("-i", "TRNS"), "spmv": ("-i", "SpMV"), "bfs": ("-i", "BFS"), "mlp": ("-m", "MLP"),
+    "trns": ("-i", "TRNS"), "spmv": ("-f", "SpMV"), "bfs": ("-f", "BFS"), "mlp": ("-m", "MLP"),
     "nw": ("-i", "NW"),
 }
+#: workloads whose host program reads its input from a file (-f), as PrIM's: size is the Python
+#: workload's size (SpMV matrix rows, BFS graph nodes; per DPU with weak scaling). Without
+#: `args = { f = "file" }` the input is generated as the Python workload generates it with its
+#: default parameters and seed 0 (pimsim run's default): bcsstk30-like .mtx / loc-gowalla-like
+#: PrIM edge list, written under <build-dir>/inputs/. With f = ..., size only labels the rows.
+FILE_INPUTS = {"spmv": "mtx", "bfs": "txt"}
+INPUT_SEED = 0
 TIME_METRICS = {"cpu_dpu": "cpu_dpu_time", "dpu_kernel": "dpu_kernel_time",
                 "inter_dpu": "inter_dpu_time", "dpu_cpu": "dpu_cpu_time"}
 
@@ -72,13 +79,18 @@ class Point:
     system: str
     args: tuple[tuple[str, str], ...]
 
-    def host_args(self) -> list[str]:
+    def host_args(self, input_path: Path | None = None) -> list[str]:
         flag = WORKLOADS[self.workload][0]
-        out = ["-n", str(self.nr_dpus), flag, str(self.size), "-x", "1" if self.scaling == "strong" else "0",
-               "-w", str(self.warmup), "-e", str(self.reps)]
+        value = str(input_path) if self.workload in FILE_INPUTS else str(self.size)
+        out = ["-n", str(self.nr_dpus)] + ([flag, value] if value != "None" else []) + \
+            ["-x", "1" if self.scaling == "strong" else "0", "-w", str(self.warmup), "-e", str(self.reps)]
         for k, v in self.args:
             out += [f"-{k}", v]
         return out
+
+    def input_size(self) -> int:
+        """Rows / nodes of a generated input file (the size is per DPU with weak scaling)."""
+        return self.size * (self.nr_dpus if self.scaling == "weak" else 1)
 
     def variant(self, sdk: str) -> str:
         extra = "".join(f"; -{k} {v}" for k, v in self.args)
@@ -160,8 +172,45 @@ def build_commands(points: list[Point], sdk: str, build_root: Path) -> list[list
             for (nt, bl), wls in sorted(groups.items())]
 
 
+def input_file(p: Point, build_root: Path) -> Path | None:
+    """The generated input of a file-reading workload (None: not one, or the sweep names a file)."""
+    if p.workload not in FILE_INPUTS or any(k == "f" for k, _ in p.args):
+        return None
+    return build_root / "inputs" / f"{p.workload}_{p.input_size()}_seed{INPUT_SEED}.{FILE_INPUTS[p.workload]}"
+
+
+def write_input(p: Point, path: Path) -> None:
+    """Writes the Python workload's generated input (pimsim.workloads.prim: the SpMV / BFS
+    generators, default parameters, seed INPUT_SEED) in the format the C host reads."""
+    if path.exists():
+        return
+    sys.path.insert(0, str(ROOT))
+    try:
+        import numpy as np
+        from pimsim.workloads.prim import bfs, spmv
+    except ImportError as e:
+        raise RuntimeError(f"{p.workload}: generating its input needs numpy and pimsim ({e}); "
+                           f"or name a file in the sweep: args = {{ f = \"...\" }}") from e
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if p.workload == "spmv":
+        m, _, _ = spmv.load_matrix(p.input_size(), {**spmv.PARAMS, "values": "ones"}, INPUT_SEED)
+        head = f"%%MatrixMarket matrix coordinate pattern general\n{m.nrows} {m.ncols} {m.nnz}\n"
+        one = 1
+    else:
+        m = bfs.load_graph(p.input_size(), dict(bfs.PARAMS), INPUT_SEED)
+        head = f"{m.nrows} {m.ncols} {m.nnz}\n"
+        one = 0
+    src = np.repeat(np.arange(m.nrows, dtype=np.int64), np.diff(m.row_ptr.astype(np.int64)))
+    tmp = path.with_suffix(".tmp")
+    with tmp.open("w") as f:
+        f.write(head)
+        np.savetxt(f, np.column_stack([src + one, m.col.astype(np.int64) + one]), fmt="%d")
+    tmp.replace(path)
+
+
 def run_command(p: Point, sdk: str, build_root: Path) -> list[str]:
-    return [str(build_dir(build_root, sdk, p.nr_tasklets, p.block_log2) / p.workload / "host_app"), *p.host_args()]
+    return [str(build_dir(build_root, sdk, p.nr_tasklets, p.block_log2) / p.workload / "host_app"),
+            *p.host_args(input_file(p, build_root))]
 
 
 def parse_output(text: str) -> tuple[dict[str, str], dict[str, str], list[int]]:
@@ -231,6 +280,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"# plan: {len(builds)} build(s), {len(points)} run(s), rows appended to {a.out}")
         for cmd in builds:
             print("build:", shlex.join(cmd))
+        for f in sorted({str(f) for p in points if (f := input_file(p, a.build_dir))}):
+            print("input:", f, "(generated: pimsim's generator, seed", INPUT_SEED, ")")
         for p in points:
             print("run:  ", shlex.join(run_command(p, a.sdk, a.build_dir)))
         return 0
@@ -255,6 +306,12 @@ def main(argv: list[str] | None = None) -> int:
     n_rows = 0
     for p in points:
         cmd = run_command(p, a.sdk, a.build_dir)
+        if (f := input_file(p, a.build_dir)) is not None:
+            try:
+                write_input(p, f)
+            except RuntimeError as e:
+                print(f"collect: {e}", file=sys.stderr)
+                return 1
         r = subprocess.run(cmd, capture_output=True, text=True)
         if r.returncode != 0:
             print(f"collect: run failed ({r.returncode}): {shlex.join(cmd)}\n{r.stderr}", file=sys.stderr)
