@@ -10,5 +10,5 @@ cd "$(dirname "$0")/.."
 PIMSIM=${PIMSIM:-"python -m pimsim.cli"}
 MEAS=validation/measurements/upmem_published_points.csv
 $PIMSIM calibrate --measurements "$MEAS" --preset upmem-2556 \
-    --out models/calibrated/upmem-2556-prim.toml --holdout 0.25 --seed 0 "$@"
+    --out models/calibrated/upmem-2556-prim.toml --holdout 0.25 --seed 0 --max-nfev 15 "$@"
 $PIMSIM validate --measurements "$MEAS" --preset models/calibrated/upmem-2556-prim.toml --report validation
