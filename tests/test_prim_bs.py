@@ -37,3 +37,18 @@ def test_bs_timing_only_equals_functional():
     f = prim.run("BS", dpus=4, size=8192)
     t = prim.run("BS", dpus=4, size=8192, timing_only=True)
     assert dict(f.time_ps) == dict(t.time_ps)
+
+
+def test_dpus_with_equally_long_searches_share_one_timing_class(monkeypatch):
+    """Keys past the array's end all take the same path: their DPUs collapse into one class, and
+    the result equals simulating every DPU on its own (equivalence=False)."""
+    from pimsim.host_api import DpuSet
+    size, queries, dpus = 2048, 2048, 8          # keys 0..2047 on DPU 0, keys past the end elsewhere
+    fast = prim.run("BS", dpus=dpus, tasklets=4, size=size, params={"queries": queries * 4},
+                    timing_only=True)
+    assert fast.launches[0].nr_classes < dpus
+    orig = DpuSet.__init__
+    monkeypatch.setattr(DpuSet, "__init__", lambda self, *a, **kw: orig(self, *a, **{**kw, "equivalence": False}))
+    slow = prim.run("BS", dpus=dpus, tasklets=4, size=size, params={"queries": queries * 4}, timing_only=True)
+    assert slow.launches[0].nr_classes == dpus
+    assert fast.time_ps == slow.time_ps and fast.dpu_cycles == slow.dpu_cycles
