@@ -11,7 +11,7 @@ import numpy as np
 from pimsim.config import SystemConfig
 from pimsim.host_api import DpuSet
 from pimsim.kernels import red as K
-from pimsim.workloads.prim._common import RAND_MAX, check_dpus, check_size, chunks, divceil, rng
+from pimsim.workloads.prim._common import RAND_MAX, check_dpus, check_size, chunks, divceil, rng, split_counts
 
 NAME = "RED"
 DESCRIPTION = "Reduction (sum) of an int64 array (PrIM RED, single-tasklet final reduction)"
@@ -26,12 +26,7 @@ def sizes(n: int, nr_dpus: int) -> tuple[int, list[int]]:
     """int64 elements are 8-byte aligned, so PrIM's alignment rounding never applies; the
     last DPU gets the remainder (0 when DPUs outnumber what is left)."""
     per = divceil(n, nr_dpus)
-    counts, left = [], n
-    for _ in range(nr_dpus):
-        c = max(0, min(per, left))
-        counts.append(c)
-        left -= c
-    return per, counts
+    return per, split_counts(n, per, nr_dpus)
 
 
 def run(dpus: int, tasklets: int, size: int, params: dict, timing_only: bool,
