@@ -187,8 +187,7 @@ def write_report(res: ValidationResult, out_dir: str | Path, command: str = "pim
     if held:
         cal = res.calibration
         L += ["## Held-out points (not used in the calibration)", "",
-              f"This preset was fitted by `pimsim calibrate` (holdout: {cal.get('holdout', '?')}, seed "
-              f"{cal.get('seed', '?')}). {len(cal.get('fit_points', []))} points were used in the fit and "
+              f"This preset was fitted by `pimsim calibrate` (held out: {cal.get('holdout', '?')}). {len(cal.get('fit_points', []))} points were used in the fit and "
               f"{len(held)} held out; the table below scores only the held-out ones.", ""]
         L += _score_table({"overall": d["heldout"]["overall"], **d["heldout"]["groups"]})
         L += ["", "Targets of issue 7 (MAPE on held-out points):", ""]
