@@ -37,17 +37,8 @@ KERNEL_MAPE_LIMIT = 20.0
 # How the measured table ran each workload (validation/measurements/README.md), for workload
 # modules that do not say it themselves with VALIDATION_PARAMS (a dict, or a callable of
 # size and dpus returning one).
-README_PARAMS = {
-    "GEMV": lambda size, dpus: {"n": 64},
-    "MLP": lambda size, dpus: {"n": size},                       # m = n = param
-    "TRNS": lambda size, dpus: ({"N_": 64, "n": 8, "m": 4} if dpus > 1 else {"N_": 1, "n": 4, "m": 16}),
-}
-
-
 def replay_params(name: str, mod, size: int, dpus: int) -> dict | None:
-    vp = getattr(mod, "VALIDATION_PARAMS", None) or README_PARAMS.get(name)
-    params = vp(size=size, dpus=dpus) if callable(vp) else vp
-    return {k: v for k, v in (params or {}).items() if k in mod.PARAMS} or None
+    return prim.replay_params(name, size, dpus) or None
 
 
 def _upimulator_kernel() -> dict:

@@ -46,7 +46,7 @@ class Fake:
                 "parallel_dpu_cpu": tr.dpu_cpu_serial_gbps * n ** tr.dpu_cpu_rank_exponent,
                 "broadcast": tr.broadcast_rank_gbps}[kind]
 
-    def prim(self, name, dpus, tasklets, size, timing_only, config):
+    def prim(self, name, dpus, tasklets, size, timing_only, config, params=None):
         self.log.append(("prim", name, dpus, tasklets, size))
         if name == "BS":
             raise PimsimError("PrIM workload BS is not implemented yet")

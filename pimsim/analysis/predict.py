@@ -107,7 +107,10 @@ class Backends:
 
 def _prim_run(backends: Backends, cfg: SystemConfig, name: str, dpus: int, tasklets: int,
               size: int | None) -> dict:
-    res = backends.prim(name, dpus=dpus, tasklets=tasklets, size=size, timing_only=True, config=cfg)
+    from pimsim.workloads.prim import replay_params
+    params = replay_params(name, size, dpus)   # how the measured table ran it (e.g. GEMV n=64)
+    res = backends.prim(name, dpus=dpus, tasklets=tasklets, size=size, params=params or None,
+                        timing_only=True, config=cfg)
     t = res.time_ms if hasattr(res, "time_ms") else res["time_ms"]
     return {k: float(v) for k, v in dict(t).items()}
 

@@ -24,6 +24,24 @@ MODULES = {
 NAMES = tuple(MODULES)
 
 
+# How the measured table (validation/measurements/upimulator_hw_times_ms.csv) ran workloads whose
+# host parameters differ from PrIM's defaults; from validation/measurements/README.md.
+MEASURED_TABLE_PARAMS = {
+    "GEMV": lambda size, dpus: {"n": 64},
+    "MLP": lambda size, dpus: {"n": size},                       # m = n = param
+    "TRNS": lambda size, dpus: ({"N_": 64, "n": 8, "m": 4} if dpus > 1 else {"N_": 1, "n": 4, "m": 16}),
+}
+
+
+def replay_params(name: str, size: int, dpus: int) -> dict:
+    """The host parameters with which the measured table ran `name` at this size and DPU count."""
+    name = canonical(name)
+    mod = module(name)
+    vp = getattr(mod, "VALIDATION_PARAMS", None) or MEASURED_TABLE_PARAMS.get(name)
+    params = vp(size=size, dpus=dpus) if callable(vp) else vp
+    return {k: v for k, v in (params or {}).items() if k in mod.PARAMS}
+
+
 def canonical(name: str) -> str:
     for n in MODULES:
         if n.lower() == name.lower().replace("_", "-"):
