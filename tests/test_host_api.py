@@ -4,7 +4,7 @@ import pytest
 
 from pimsim import load_preset
 from pimsim.engine import run_dpu
-from pimsim.errors import CapacityError, HostApiError, PimsimError
+from pimsim.errors import CapacityError, HostApiError
 from pimsim.host_api import DpuSet
 from pimsim.kernel import Placeholder
 from pimsim.kernels import stream
@@ -187,7 +187,7 @@ def test_too_many_tasklets_on_load():
 
 
 def test_buffer_must_be_array(loaded):
-    with pytest.raises(PimsimError, match="numpy array or Placeholder"):
+    with pytest.raises(HostApiError, match="numpy array or Placeholder, got list"):
         loaded.push_xfer("MRAM", [[1, 2]] * 4)
 
 

@@ -46,5 +46,7 @@ def test_degenerate_sets():
 
 
 def test_zero_measured_value_is_rejected():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="measured values > 0"):
         metrics.summary([0.0, 1.0], [0.1, 1.0])
+    with pytest.raises(ValueError, match="measured has 2 values, predicted 3"):
+        metrics.summary([1.0, 2.0], [1.0, 2.0, 3.0])

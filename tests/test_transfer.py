@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from pimsim import load_preset
+from pimsim import PimsimError, load_preset
 from pimsim.micro import transfer
 
 MEAS = Path(__file__).resolve().parent.parent / "validation" / "measurements" / "upmem_published_points.csv"
@@ -57,11 +57,11 @@ def test_ranks_scale_until_channels_saturate():
 
 def test_bad_inputs_are_errors():
     cfg = load_preset()
-    with pytest.raises(Exception, match="unknown transfer kind"):
+    with pytest.raises(PimsimError, match=r"unknown transfer kind 'teleport'; known: .*broadcast"):
         transfer.bandwidth_gbps(cfg, "teleport", 1, 8)
-    with pytest.raises(Exception, match="nr_dpus"):
+    with pytest.raises(PimsimError, match=rf"nr_dpus = 0: .* has 1\.\.{cfg.topology.nr_dpus} DPUs"):
         transfer.bandwidth_gbps(cfg, "broadcast", 0, 8)
-    with pytest.raises(Exception, match="bytes_per_dpu"):
+    with pytest.raises(PimsimError, match=rf"bytes_per_dpu = {1 << 30}: must be 1\.\.{cfg.dpu.mram_bytes}"):
         transfer.bandwidth_gbps(cfg, "broadcast", 1, 1 << 30)
 
 
