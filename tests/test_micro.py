@@ -136,6 +136,7 @@ def test_unmeasured_rows_say_they_are_modelled(cfg):
     rows = report.arith_rows(cfg, tasklets=(1, 16), ops=("ADD", "MUL"), dtypes=("INT32",))
     add = [r for r in rows if r["op"] == "ADD"]
     mul = [r for r in rows if r["op"] == "MUL"]
+    assert len(add) == len(mul) == 2            # one row per tasklet count, else all() is vacuous
     assert all(r["measured_cycles_per_op"] is not None and r["basis"].startswith("measured") for r in add)
     assert all(r["measured_cycles_per_op"] is None and r["basis"].startswith("modelled: mul_int32") for r in mul)
 
@@ -199,6 +200,7 @@ def test_microbenchmarks_match_measured_points_within_5_percent(cfg):
 def test_points_measured_at_another_clock_are_flagged():
     slow = load_preset("upmem-640")
     rows = report.validation_rows(slow, stream_elements=16384)
+    assert len([r for r in rows if r["group"] != "arith"]) == 5   # 2 MRAM + 3 STREAM points
     assert all(r["note"] and "350 MHz" in r["note"] for r in rows if r["group"] != "arith")
     fast = load_preset("upmem-2556")
     assert all(report.clock_note(fast, p) is None for p in measured.mram_points() + measured.stream_points())
