@@ -101,11 +101,20 @@ def test_rows_map_to_model_calls(points, cfg):
     preds = Predictor(fake.backends()).predict(points, cfg)
     assert len(preds) == len(points)  # nothing dropped
     by = {p.m.line: p for p in preds}
-    assert by[2].predicted == pytest.approx((1 + 5) * 11)          # add_int32 = 1, 1 tasklet
-    assert by[3].predicted == pytest.approx(6.0)
-    assert by[5].predicted == pytest.approx(0.5)                    # dma_beta read off the preset
-    assert by[6].predicted == pytest.approx(100 * 11 / (1 + 122 / 100))  # peak over 1..24, >20 skipped
-    assert by[7].predicted == pytest.approx(0.12 * 64 ** 0.8846, rel=1e-6)
+    ins, tr = cfg.ops.instructions, cfg.transfer
+    # the Fake's closed forms evaluated at the preset's numbers
+    assert by[2].predicted == pytest.approx((ins["add_int32"] + 5) * 11)      # 1 tasklet
+    assert by[3].predicted == pytest.approx((ins["add_int32"] + 5) * 1)       # 16 tasklets
+    # dma_beta is read off the preset: mean of the read and write betas ("read&write")
+    assert by[5].predicted == pytest.approx(
+        (cfg.dma.read_beta_cycles_per_byte + cfg.dma.write_beta_cycles_per_byte) / 2)
+    skew = cfg.with_overrides({"dma.write_beta_cycles_per_byte": cfg.dma.read_beta_cycles_per_byte / 2})
+    (beta,) = Predictor(fake.backends()).predict([by[5].m], skew)   # the betas differ: the mean shows
+    assert beta.predicted == pytest.approx(
+        (skew.dma.read_beta_cycles_per_byte + skew.dma.write_beta_cycles_per_byte) / 2)
+    # peak over 1..24 tasklets; > 20 raise and are skipped, min(t, 11) saturates at 11
+    assert by[6].predicted == pytest.approx(100 * 11 / (1 + ins["mul_int64"] / 100))
+    assert by[7].predicted == pytest.approx(tr.dpu_cpu_serial_gbps * 64 ** tr.dpu_cpu_rank_exponent, rel=1e-9)
     assert [p.group for p in preds[6:11]] == ["multi-dpu-kernel", "cpu-dpu", "dpu-cpu", "inter-dpu",
                                               "single-dpu-kernel"]
     assert ("prim", "VA", 4, 16, 1048576) in fake.log               # blank tasklets -> 16
