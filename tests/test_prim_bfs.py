@@ -5,6 +5,7 @@ PrIM's and SNAP's formats."""
 import numpy as np
 import pytest
 
+from pimsim.errors import PimsimError
 from pimsim.workloads import prim
 from pimsim.workloads.prim import inputs
 from pimsim.workloads.prim.bfs import reference_levels
@@ -73,5 +74,5 @@ def test_edge_list_loader(tmp_path):
     assert r.verified is True
     assert list(r.outputs["levels"][[0, 1, 2, 70, 3]]) == [1, 2, 3, 2, 0]
     p.write_text("5 5 3\n0 1\n")
-    with pytest.raises(Exception, match="header says 3 edges"):
+    with pytest.raises(PimsimError, match="header says 3 edges, file has 1"):
         inputs.load_edge_list(p)

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from pimsim.kernels import spmv as K
+from pimsim.errors import PimsimError
 from pimsim.workloads import prim
 from pimsim.workloads.prim import inputs
 
@@ -71,10 +72,10 @@ def test_matrix_market_loader(tmp_path):
 def test_matrix_market_errors(tmp_path):
     p = tmp_path / "bad.mtx"
     p.write_text("3 3 2\n1 1\n")
-    with pytest.raises(Exception, match="header says 2 entries"):
+    with pytest.raises(PimsimError, match="header says 2 entries, file has 1"):
         inputs.load_matrix_market(p)
     p.write_text("3 3 1\n4 1\n")
-    with pytest.raises(Exception, match="outside"):
+    with pytest.raises(PimsimError, match=r"outside the 3 x 3 matrix"):
         inputs.load_matrix_market(p)
 
 
