@@ -47,11 +47,14 @@ def test_cpu_to_dpu_is_faster_than_dpu_to_cpu():
 
 def test_ranks_scale_until_channels_saturate():
     cfg = load_preset()
-    bw = [transfer.bandwidth_gbps(cfg, "parallel_cpu_dpu", 64 * r, 32 << 20) for r in (1, 12, 24, 39)]
+    t = cfg.topology
+    channels = t.nr_sockets * t.controllers_per_socket * t.channels_per_controller
+    ranks = (1, channels, 2 * channels, t.nr_dpus // t.dpus_per_rank)
+    assert ranks == tuple(sorted(ranks)) and ranks[-1] > ranks[2]
+    bw = [transfer.bandwidth_gbps(cfg, "parallel_cpu_dpu", t.dpus_per_rank * r, 32 << 20) for r in ranks]
     assert bw == sorted(bw)
-    # 12 ranks spread over 12 channels: 12x one rank; beyond, ranks share channels
-    assert bw[1] == pytest.approx(12 * bw[0], rel=1e-3)
-    channels = 12
+    # one rank per channel: `channels` x one rank; beyond, ranks share channels
+    assert bw[1] == pytest.approx(channels * bw[0], rel=1e-3)
     assert bw[3] <= channels * cfg.transfer.channel_gbps * 1.0001
 
 
