@@ -268,3 +268,13 @@ def test_broyden_needs_fewer_model_calls_than_finite_differences(synthetic, star
     br = calibrate(pts, start_cfg, list(TRUE), joint=True, backends=Fake().backends(), score_all=False,
                    jacobian="broyden")
     assert br.stages[0].model_calls < fd.stages[0].model_calls
+
+
+def test_excluded_metric_stays_out_of_the_fit_and_is_recorded(synthetic, start_cfg):
+    _, pts = synthetic
+    metric = "cpu_dpu_time"
+    assert any(m.metric == metric for m in pts)
+    res = calibrate(pts, start_cfg, ["launch.launch_overhead_us"], backends=Fake().backends(),
+                    exclude_metrics=(metric,), max_nfev=3, score_all=False)
+    assert res.fit_points and all(m.metric != metric for m in res.fit_points)
+    assert sum(f"metric {metric} excluded" in e for e in res.excluded) == sum(m.metric == metric for m in pts)

@@ -603,8 +603,10 @@ def calibrate(points: Sequence[Measurement], cfg: SystemConfig, params: Sequence
               holdout_values: Sequence[str] | None = None, seed: int = 0, joint: bool = False,
               backends: Backends | None = None, diff_step: float = 0.02, max_nfev: int = 40,
               name: str | None = None, score_all: bool = True, jobs: int = 1, jacobian: str = "broyden",
-              progress: Callable[[str], None] | None = None) -> CalibrationResult:
-    """Fit `params` (default: default_parameters) on the non-held-out points."""
+              progress: Callable[[str], None] | None = None,
+              exclude_metrics: Sequence[str] = ()) -> CalibrationResult:
+    """Fit `params` (default: default_parameters) on the non-held-out points; points whose metric
+    is in `exclude_metrics` stay out of the fit (recorded as excluded) but can still be validated."""
     if jacobian not in ("broyden", "2-point"):
         raise ConfigError(f"jacobian {jacobian!r}: use broyden or 2-point")
     t_start = time.perf_counter()
@@ -614,6 +616,9 @@ def calibrate(points: Sequence[Measurement], cfg: SystemConfig, params: Sequence
     # only points with a plan and a measured value > 0 can enter a relative-error fit
     fit, excluded = [], []
     for m in fit_all:
+        if m.metric in exclude_metrics:
+            excluded.append(f"{m.id}: metric {m.metric} excluded from the fit (--exclude-metric)")
+            continue
         try:
             plan(m)
         except CannotPredict as e:

@@ -36,6 +36,9 @@ def register(sub) -> None:
                         "evaluation per iteration), or finite differences at every iteration")
     p.add_argument("--max-nfev", type=int, default=40, help="residual evaluations per stage (default 40)")
     p.add_argument("--diff-step", type=float, default=0.02, help="relative finite-difference step (default 0.02)")
+    p.add_argument("--exclude-metric", action="append", default=[], metavar="METRIC",
+                   help="leave points of this metric out of the fit (repeatable), e.g. inter_dpu_time; "
+                        "they are recorded as excluded and still validated")
     p.add_argument("--name", help="preset name (default: the output file's stem)")
     p.add_argument("--report", metavar="DIR", help="also validate the calibrated preset and write DIR/REPORT.md")
     p.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
@@ -66,7 +69,7 @@ def handle(args) -> dict:
                     holdout_values=args.holdout_values.split(",") if args.holdout_values else None,
                     seed=args.seed, joint=args.joint, max_nfev=args.max_nfev, diff_step=args.diff_step,
                     name=args.name or out_path.stem, progress=progress, jobs=args.jobs,
-                    jacobian=args.jacobian)
+                    jacobian=args.jacobian, exclude_metrics=tuple(args.exclude_metric))
     out_path.parent.mkdir(parents=True, exist_ok=True)
     write_preset(res, str(out_path), command=command)
     out = res.to_dict()
