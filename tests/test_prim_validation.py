@@ -23,6 +23,7 @@ import pytest
 
 from pimsim.analysis import measurements as ms
 from pimsim.config import load_preset
+from pimsim.errors import PimsimError
 from pimsim.workloads import prim
 
 pytestmark = [pytest.mark.validation, pytest.mark.slow]
@@ -85,7 +86,7 @@ def replay(cfg=None) -> dict:
 def _canonical(name: str) -> str | None:
     try:
         return prim.canonical(name)
-    except Exception:
+    except PimsimError:                 # not a PrIM workload name (test_every_time_point_is_a_prim_workload)
         return None
 
 
@@ -136,9 +137,10 @@ def replayed():
 
 
 def test_prim_kernel_time_mape(replayed):
-    if not replayed["rows"]:
-        pytest.skip("no measured PrIM workload is implemented yet: " + ", ".join(replayed["skipped"]))
+    # every measured workload is implemented: an empty replay is a failure, not a skip
+    assert replayed["rows"], "no measured PrIM point was replayed; skipped: " + ", ".join(replayed["skipped"])
     text, stats = summarise(replayed)
+    assert stats["overall"]["points"] > 0, text
     print("\nPrIM measured points vs pimsim (MAPE; uPIMulator = its own kernel prediction)\n" + text)
     assert stats["overall"]["kernel"] <= KERNEL_MAPE_LIMIT, text
 
@@ -148,15 +150,28 @@ def test_every_implemented_point_replays(replayed):
 
 
 def test_every_replayed_point_is_finite_and_positive(replayed):
+    assert replayed["rows"]
     for r in replayed["rows"]:
         assert np.isfinite(r["predicted"]) and r["predicted"] >= 0, r
         if r["metric"] != "inter_dpu_time":
             assert r["predicted"] > 0, r
 
 
+def test_every_time_point_is_a_prim_workload():
+    # a time row whose workload is not a PrIM name would be dropped from the replay unseen
+    unknown = sorted({p.workload for p in ms.load([POINTS]) if p.metric in METRICS and _canonical(p.workload) is None})
+    assert not unknown, f"time rows of unknown workloads: {unknown}"
+
+
 def test_unimplemented_workloads_are_skipped_not_failed(replayed):
+    # every measured (workload, time metric) row is either replayed or its workload listed as
+    # skipped; and only workloads without a module may be skipped
+    measured = {_canonical(p.workload) for p in ms.load([POINTS]) if p.metric in METRICS}
+    replayed_names = {r["workload"] for r in replayed["rows"]}
+    assert replayed_names | set(replayed["skipped"]) == measured
+    assert not replayed_names & set(replayed["skipped"])
     for name in replayed["skipped"]:
-        assert name not in prim.available()
+        assert name in prim.NAMES and name not in prim.available()
 
 
 if __name__ == "__main__":      # python tests/test_prim_validation.py: print the table
