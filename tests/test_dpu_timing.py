@@ -295,5 +295,6 @@ def test_batched_dma_equals_that_many_calls_for_a_lone_tasklet():
 def test_batched_dma_count_must_be_positive():
     def prog(ctx, _):
         yield from ctx.dma_write(8, count=0)
-    with pytest.raises(ValueError, match="count 0"):
+    from pimsim.errors import DmaError
+    with pytest.raises(DmaError, match="count 0"):
         run_dpu(prog, None, 1)

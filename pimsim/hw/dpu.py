@@ -11,7 +11,7 @@ from typing import Any, Callable, Generator, Mapping
 import simpy
 
 from pimsim.config import SystemConfig
-from pimsim.errors import CapacityError, SyncError
+from pimsim.errors import CapacityError, DmaError, PimsimError, SyncError
 from pimsim.hw.dma import READ, WRITE, DmaEngine, check_dma
 from pimsim.hw.pipeline import RevolverPipeline
 from pimsim.hw.sync import Barrier, Handshakes, Mutex
@@ -132,7 +132,7 @@ class TaskletContext:
         """Issue `times` x op-mix instructions (or `instructions` directly) through the pipeline."""
         instr = instructions if instructions is not None else self._cost(opmix or {}) * times
         if instr < 0:
-            raise ValueError(f"tasklet {self.id}: compute of {instr} instructions")
+            raise PimsimError(f"tasklet {self.id}: compute of {instr} instructions (must be >= 0)")
         start = self._env.now
         self.waiting_on = "pipeline"
         yield self.dpu.pipeline.execute(instr)
@@ -146,7 +146,7 @@ class TaskletContext:
         check_dma(self.cfg.dma, direction, nbytes, mram_addr, wram_addr,
                   self.cfg.dpu.mram_bytes, self.cfg.dpu.wram_bytes, who=f"tasklet {self.id}")
         if isinstance(count, bool) or not isinstance(count, int) or count < 1:
-            raise ValueError(f"tasklet {self.id}: DMA count {count!r} must be an integer >= 1")
+            raise DmaError(f"tasklet {self.id}: DMA count {count!r} must be an integer >= 1")
         if d.dma_log is not None:
             d.dma_log.extend([(self.id, direction, nbytes, mram_addr)] * count)
         issue = self.cfg.ops.instructions["dma_issue"]
