@@ -39,6 +39,15 @@ class Shape:
     max_rows: int
     block: int = BLOCK_BYTES
 
+    # GEMV's uint32 and MLP's int32 are both 4 bytes: one layout serves both
+    @property
+    def b_offset(self) -> int:
+        return self.max_rows * self.n_size_pad * T.itemsize
+
+    @property
+    def c_offset(self) -> int:
+        return self.b_offset + self.n_size_pad * T.itemsize
+
 
 def make_args(n_size: int, n_size_pad: int, nr_rows: int, max_rows: int) -> np.ndarray:
     return np.array([(n_size, n_size_pad, nr_rows, max_rows)], dtype=ARGS)
@@ -68,15 +77,16 @@ def tasklet_rows(tid: int, nr_tasklets: int, nrows: int) -> tuple[int, int]:
     return start, rows
 
 
-def program(ctx, s: Shape):
+def row_pairs(ctx, s: Shape, per_mac: dict, last_reads_b_first: bool):
+    """PrIM's GEMV loop (also MLP's layer): the tasklet's rows in pairs; per row, A and B in
+    blocks (B re-read for every row), the aligned-down shift for rows starting at 4 mod 8,
+    then 8 B of C per pair. The two C programs order the B read and the shift differently in
+    the last block of a row: `last_reads_b_first` says which (full blocks do the opposite)."""
     yield from prologue(ctx)
     es, be = T.itemsize, s.block // T.itemsize
-    mac, shift, blk = ctx.cost(PER_MAC), ctx.cost(PER_SHIFT), ctx.cost(BLOCK_LOOP)
-    pair = ctx.cost(PER_PAIR)
-    base_b = s.max_rows * s.n_size_pad * es
-    addr_c = base_b + s.n_size_pad * es
+    mac, shift, blk, pair = ctx.cost(per_mac), ctx.cost(PER_SHIFT), ctx.cost(BLOCK_LOOP), ctx.cost(PER_PAIR)
     start, rows = tasklet_rows(ctx.id, ctx.nr_tasklets, s.nr_rows)
-    addr_c += start * es
+    addr_c = s.c_offset + start * es
     wa = ctx.mem_alloc(s.block + 8)
     waux = ctx.mem_alloc(8)
     wb = ctx.mem_alloc(s.block)
@@ -90,46 +100,53 @@ def program(ctx, s: Shape):
             if i + pos >= s.nr_rows:
                 break
             addr_a = (i + pos) * s.n_size * es
-            addr_bb = base_b
-            for _ in range(nfull + 1):
-                last = _ == nfull
+            addr_b = s.b_offset
+            for k in range(nfull + 1):
+                last = k == nfull
+                b_first = last == last_reads_b_first
                 yield from ctx.dma_read(s.block, addr_a & ~7, wa)
-                if last:
-                    yield from ctx.dma_read(s.block, addr_bb, wb)
+                if b_first:
+                    yield from ctx.dma_read(s.block, addr_b, wb)
                 if offset:
                     yield from ctx.compute(instructions=shift * (be - 1))
                     yield from ctx.dma_read(8, (addr_a + s.block) & ~7, waux)
-                if not last:
-                    yield from ctx.dma_read(s.block, addr_bb, wb)
+                if not b_first:
+                    yield from ctx.dma_read(s.block, addr_b, wb)
                 yield from ctx.compute(instructions=blk + mac * (tail if last else be))
                 addr_a += s.block
-                addr_bb += s.block
-            next_row = (i + pos + 1) * s.n_size * es
-            offset = next_row % 8 != 0
+                addr_b += s.block
+            offset = ((i + pos + 1) * s.n_size * es) % 8 != 0
         yield from ctx.dma_write(8, addr_c, wc)
         addr_c += 8
 
 
+def program(ctx, s: Shape):
+    return row_pairs(ctx, s, PER_MAC, last_reads_b_first=True)
+
+
 @numba.njit(cache=True)
-def _gemv(a, b, c, n_size, nr_rows):
+def _matvec(a, b, c, n_size, nr_rows):
+    # accumulating in c's own type wraps like the DPU's 32-bit registers (uint32 or int32)
     for r in range(nr_rows):
-        acc = np.uint32(0)
+        c[r] = 0
         for j in range(n_size):
-            acc += a[r * n_size + j] * b[j]
-        c[r] = acc
+            c[r] += a[r * n_size + j] * b[j]
+
+
+def matvec(mem: DpuMemory, s: Shape, dtype) -> None:
+    """C = A x B on one DPU's MRAM heap laid out as Shape says (GEMV and MLP layers)."""
+    a = mem.view(HEAP, dtype, 0, s.max_rows * s.n_size_pad)
+    b = mem.view(HEAP, dtype, s.b_offset, s.n_size_pad)
+    c = mem.view(HEAP, dtype, s.c_offset, s.max_rows)
+    _matvec(a, b, c, s.n_size, s.nr_rows)
 
 
 def functional(mem: DpuMemory, args: np.ndarray, nr_tasklets: int) -> None:
-    s = shape(args)
-    es = T.itemsize
-    a = mem.view(HEAP, T, 0, s.max_rows * s.n_size_pad)
-    b = mem.view(HEAP, T, s.max_rows * s.n_size_pad * es, s.n_size_pad)
-    c = mem.view(HEAP, T, (s.max_rows * s.n_size_pad + s.n_size_pad) * es, s.max_rows)
-    _gemv(a, b, c, s.n_size, s.nr_rows)
+    matvec(mem, shape(args), T)
 
 
 KERNEL = Kernel(
     name="gemv", symbols=(args_symbol(ARGS.itemsize), MRAM_HEAP_SYMBOL),
     program=program, shape=shape, signature=lambda s: s, functional=functional,
-    writes=lambda s: {HEAP: (s.max_rows * s.n_size_pad + s.n_size_pad + s.max_rows) * T.itemsize},
+    writes=lambda s: {HEAP: s.c_offset + s.max_rows * T.itemsize},
 )
