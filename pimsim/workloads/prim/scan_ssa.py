@@ -48,25 +48,33 @@ def host_scan(dpus: DpuSet, got, nr: int, tasklets: int, last: int) -> list[int]
     return bases
 
 
-def run(dpus: int, tasklets: int, size: int, params: dict, timing_only: bool,
-        config: SystemConfig, seed: int):
-    n = check_size(NAME, size)
-    nr = check_dpus(NAME, dpus, config)
-    es = K.T.itemsize
+def two_pass_scan(name: str, kmod, first: int, second: int, total_of_last_tasklet: bool, dpus: int,
+                  tasklets: int, size: int, timing_only: bool, config: SystemConfig, seed: int):
+    """PrIM's two-kernel scans: launch `first`, gather each DPU's total and scan the totals on
+    the host (inter-DPU), launch `second` with each DPU's base, gather the result. SCAN-SSA is
+    scan then add (total in the last tasklet's slot); SCAN-RSS is reduce then scan (slot 0)."""
+    n = check_size(name, size)
+    nr = check_dpus(name, dpus, config)
+    es = kmod.T.itemsize
     per = per_dpu_elems(n, nr, tasklets)
     a = None if timing_only else make_input(n, per * nr, seed)
     s = DpuSet(nr, preset=config, timing_only=timing_only, seed=seed)
-    s.load(K.KERNEL, tasklets)
-    s.push_xfer("DPU_INPUT_ARGUMENTS", [K.make_args(per * es, K.SCAN)] * nr)
-    s.push_xfer(K.HEAP, chunks(a, per, nr, es))
+    s.load(kmod.KERNEL, tasklets)
+    s.push_xfer("DPU_INPUT_ARGUMENTS", [kmod.make_args(per * es, first)] * nr)
+    s.push_xfer(kmod.HEAP, chunks(a, per, nr, es))
     s.launch()
     with s.category("inter_dpu"):
-        got = s.push_xfer_from(K.RESULTS, tasklets * K.RESULT.itemsize)
-        bases = host_scan(s, got, nr, tasklets, tasklets - 1)
-        s.push_xfer("DPU_INPUT_ARGUMENTS", [K.make_args(per * es, K.ADD, b) for b in bases])
+        got = s.push_xfer_from(kmod.RESULTS, tasklets * kmod.RESULT.itemsize)
+        bases = host_scan(s, got, nr, tasklets, tasklets - 1 if total_of_last_tasklet else 0)
+        s.push_xfer("DPU_INPUT_ARGUMENTS", [kmod.make_args(per * es, second, b) for b in bases])
     s.launch()
-    out = s.push_xfer_from(K.HEAP, per * es, offset=per * es)
+    out = s.push_xfer_from(kmod.HEAP, per * es, offset=per * es)
     if timing_only:
         return s.result(verified=None)
-    c = np.concatenate([o.view(K.T) for o in out])[:n]
+    c = np.concatenate([o.view(kmod.T) for o in out])[:n]
     return s.result(outputs={"scan": c}, verified=bool(np.array_equal(c, np.cumsum(a[:n], dtype=np.int64))))
+
+
+def run(dpus: int, tasklets: int, size: int, params: dict, timing_only: bool,
+        config: SystemConfig, seed: int):
+    return two_pass_scan(NAME, K, K.SCAN, K.ADD, True, dpus, tasklets, size, timing_only, config, seed)
