@@ -14,7 +14,8 @@ import numpy as np
 from pimsim.config import SystemConfig
 from pimsim.host_api import DpuSet
 from pimsim.kernels import scan_ssa as K
-from pimsim.workloads.prim._common import RAND_MAX, check_dpus, check_size, chunks, divceil, rng, round_to_multiple
+from pimsim.workloads.prim.sel import per_dpu_elems  # PrIM sizes SCAN like SEL: blocks x tasklets
+from pimsim.workloads.prim._common import RAND_MAX, check_dpus, check_size, chunks, rng
 
 NAME = "SCAN-SSA"
 DESCRIPTION = "Prefix sum of int64, scan-scan-add: local scan, host scan of DPU totals, add (PrIM SCAN-SSA)"
@@ -23,11 +24,6 @@ PARAMS: dict = {}
 STRONG_LARGE_SIZE = 251_658_240   # PrIM 32-rank strong scaling size (README table)
 WEAK_SIZE_PER_DPU = 3_932_160     # PrIM weak scaling, per DPU
 SIZE_MEANING = "elements (total, split over DPUs)"
-
-
-def per_dpu_elems(n: int, nr_dpus: int, tasklets: int) -> int:
-    """PrIM: divceil(n, D), rounded up to a multiple of NR_TASKLETS x REGS."""
-    return round_to_multiple(divceil(n, nr_dpus), tasklets * K.REGS)
 
 
 def make_input(n: int, total: int, seed: int) -> np.ndarray:
