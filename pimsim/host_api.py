@@ -308,11 +308,18 @@ class DpuSet:
         if missing:
             raise HostApiError(f"launch of {kernel.name!r}: DPUs {missing[:5]}{'...' if len(missing) > 5 else ''} "
                                f"never received their {kernel.args_symbol!r} arguments")
-        shapes = [kernel.shape(a) for a in self.args]
+        # Hosts often push one argument object to many DPUs: derive shape and signature once
+        # per distinct object, not once per DPU.
+        derived: dict[int, tuple[Any, Any]] = {}
+        shapes: list[Any] = []
         classes: dict[Any, list[int]] = {}
-        for d, shape in enumerate(shapes):
-            sig = kernel.signature(shape) if self.equivalence else ("dpu", d)
-            classes.setdefault(sig, []).append(d)
+        for d, a in enumerate(self.args):
+            got = derived.get(id(a))
+            if got is None:
+                shp = kernel.shape(a)
+                got = derived[id(a)] = (shp, kernel.signature(shp) if self.equivalence else None)
+            shapes.append(got[0])
+            classes.setdefault(got[1] if self.equivalence else ("dpu", d), []).append(d)
         per_dpu_ps = [0] * self.nr_dpus
         first_mram = next((s.name for s in kernel.symbols if s.space != WRAM), None)
         used: list[DpuRunResult] = []

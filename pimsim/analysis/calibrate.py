@@ -43,12 +43,11 @@ from typing import Any, Callable, Iterable, Sequence
 import numpy as np
 from scipy.optimize import least_squares
 
-from pimsim.analysis import metrics
-from pimsim.analysis.measurements import METRICS, Measurement
-from pimsim.analysis.predict import GROUPS, Backends, CannotPredict, Predictor, evaluate, group_of, plan
+from pimsim.analysis.measurements import Measurement
+from pimsim.analysis.predict import Backends, CannotPredict, Predictor, evaluate, group_of, plan
 from pimsim.analysis.validate import score
 from pimsim.config import KNOWN_OPS, SECTIONS, SystemConfig, to_dict, to_toml
-from pimsim.errors import ConfigError, PimsimError
+from pimsim.errors import ConfigError
 
 # ---------------------------------------------------------------- free parameters
 STAGES = ("microbenchmarks", "system")

@@ -93,7 +93,6 @@ def arith_section(cfg, args, out_lines: list[str]) -> dict:
     L.append(f"slowest tasklet; cycles/op = its cycles / elements.  MOPS = {cfg.dpu.freq_mhz:g} / (cycles/op).")
     L.append("")
     L.append(f"{'op':4} {'type':7} {'':9}" + "".join(_fmt(f'{k} tl') for k in tasklets) + "  peak MOPS")
-    basis_notes: list[str] = []
     for op in ops:
         for dt in dtypes:
             rs = [r for r in rows if r["op"] == op and r["dtype"] == dt]
