@@ -12,7 +12,7 @@ from typing import Any, Mapping
 import simpy
 
 import pimsim
-from pimsim.config import SystemConfig, load_preset, to_dict
+from pimsim.config import SystemConfig, load_preset
 from pimsim.errors import SyncError
 from pimsim.hw.dpu import Dpu, Program, TaskletContext
 from pimsim.units import ps_to_cycles, ps_to_ms
@@ -138,6 +138,3 @@ def _check_finished(dpu: Dpu, ctxs: list[TaskletContext]) -> None:
     lines += dpu.handshakes.describe_wait()
     raise SyncError("deadlock: the kernel can never finish:\n  " + "\n  ".join(lines))
 
-
-def config_dict(cfg: SystemConfig) -> dict:
-    return to_dict(cfg)

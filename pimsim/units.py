@@ -33,9 +33,9 @@ def ps_to_s(ps: float) -> float:
     return ps / PS_PER_S
 
 
-def bytes_at_gbps_ps(nbytes: float, gbps: float) -> int:
-    """Time to move `nbytes` at `gbps` (10^9 bytes/s), in picoseconds."""
-    return round(nbytes / (gbps * GB) * PS_PER_S)
+def transfer_ps(nbytes: float, gbps: float) -> float:
+    """Time to move `nbytes` at `gbps` (10^9 bytes/s), in (fractional) picoseconds."""
+    return nbytes / (gbps * GB) * PS_PER_S
 
 
 def mib_per_s(nbytes: float, ps: float) -> float:

@@ -16,7 +16,7 @@ from typing import Mapping, Sequence
 
 from pimsim.config import SystemConfig
 from pimsim.errors import HostApiError
-from pimsim.units import GB, PS_PER_S, PS_PER_US
+from pimsim.units import PS_PER_S, PS_PER_US, transfer_ps
 
 TO_DPU, FROM_DPU = "to_dpu", "from_dpu"
 
@@ -48,10 +48,6 @@ class Topology:
             r = d // self.dpus_per_rank
             counts[r] = counts.get(r, 0) + 1
         return counts
-
-
-def _gbps_ps(nbytes: float, gbps: float) -> float:
-    return nbytes / (gbps * GB) * PS_PER_S
 
 
 def rank_bandwidth_gbps(cfg: SystemConfig, direction: str, n: int) -> float:
@@ -87,17 +83,17 @@ def parallel_transfer(cfg: SystemConfig, topo: Topology, direction: str,
             # The host sends the buffer once; the rank delivers it to all its DPUs at the
             # measured full-rank broadcast rate (bytes delivered per DPU-rank).
             link_bytes = max(sizes)
-            t = _gbps_ps(link_bytes * topo.dpus_per_rank, tr.broadcast_rank_gbps)
+            t = transfer_ps(link_bytes * topo.dpus_per_rank, tr.broadcast_rank_gbps)
         else:
             # A parallel transfer moves equal-size buffers; the rank is as slow as its largest.
             link_bytes = max(sizes) * n
-            t = _gbps_ps(link_bytes, rank_bandwidth_gbps(cfg, direction, n))
+            t = transfer_ps(link_bytes, rank_bandwidth_gbps(cfg, direction, n))
         t += n * tr.per_dpu_overhead_us * PS_PER_US
         rank_ps[rank] = round(t)
         ch = topo.channel_of_rank(rank)
         channel_bytes[ch] = channel_bytes.get(ch, 0.0) + link_bytes
         channel_slowest[ch] = max(channel_slowest.get(ch, 0.0), t)
-    channel_ps = {ch: round(max(channel_slowest[ch], _gbps_ps(b, tr.channel_gbps)))
+    channel_ps = {ch: round(max(channel_slowest[ch], transfer_ps(b, tr.channel_gbps)))
                   for ch, b in channel_bytes.items()}
     total = round(tr.call_overhead_us * PS_PER_US) + (max(channel_ps.values()) if channel_ps else 0)
     return TransferCost(total, rank_ps, channel_ps, sum(bytes_per_dpu.values()))
@@ -106,7 +102,7 @@ def parallel_transfer(cfg: SystemConfig, topo: Topology, direction: str,
 def serial_transfer(cfg: SystemConfig, topo: Topology, direction: str, dpu: int, nbytes: int) -> TransferCost:
     """One dpu_copy_to / dpu_copy_from call: one DPU at the serial bandwidth."""
     tr = cfg.transfer
-    t = _gbps_ps(nbytes, rank_bandwidth_gbps(cfg, direction, 1)) + tr.per_dpu_overhead_us * PS_PER_US
+    t = transfer_ps(nbytes, rank_bandwidth_gbps(cfg, direction, 1)) + tr.per_dpu_overhead_us * PS_PER_US
     rank, ch = topo.rank_of(dpu), topo.channel_of_rank(topo.rank_of(dpu))
     return TransferCost(round(tr.call_overhead_us * PS_PER_US + t), {rank: round(t)}, {ch: round(t)}, nbytes)
 
@@ -115,4 +111,4 @@ def host_compute_ps(cfg: SystemConfig, nbytes: float = 0, ops: float = 0) -> int
     """A host compute phase: streaming `nbytes` through memory and `ops` scalar operations."""
     if nbytes < 0 or ops < 0:
         raise HostApiError(f"host compute with negative work (bytes={nbytes}, ops={ops})")
-    return round(_gbps_ps(nbytes, cfg.host.mem_gbps) + ops / cfg.host.ops_per_s * PS_PER_S)
+    return round(transfer_ps(nbytes, cfg.host.mem_gbps) + ops / cfg.host.ops_per_s * PS_PER_S)
