@@ -28,10 +28,15 @@ from pimsim.engine import DpuRunResult, provenance, run_dpu
 from pimsim.errors import CapacityError, HostApiError
 from pimsim.hw.dpu import check_tasklets
 from pimsim.hw.host import FROM_DPU, TO_DPU, Topology, TransferCost, host_compute_ps, parallel_transfer, serial_transfer
-from pimsim.kernel import DpuMemory, Kernel, Placeholder, WRAM
+from pimsim.kernel import DpuMemory, Kernel, Placeholder, WRAM, WriteMarks
 from pimsim.units import PS_PER_US, ps_to_cycles, ps_to_ms
 
 CATEGORIES = ("cpu_dpu", "dpu_kernel", "inter_dpu", "dpu_cpu", "host")
+
+# Results of single-DPU simulations shared by every DpuSet of the process (a sweep over DPU
+# counts meets the same per-DPU work again); oldest entries go first beyond RUN_CACHE_SIZE.
+RUN_CACHE_SIZE = 4096
+_RUN_CACHE: dict[Any, DpuRunResult] = {}
 
 
 @dataclass(frozen=True)
@@ -41,11 +46,17 @@ class LaunchRecord:
     time_ps: int                                # host-visible duration incl. overheads
     kernel_ps: int                              # slowest DPU
     nr_classes: int                             # distinct timing signatures simulated
-    dpu_cycles: tuple[float, ...]               # per DPU
+    dpu_class: bytes                            # per DPU: its class (int32 array, packed)
+    class_cycles: tuple[float, ...]             # per class: DPU cycles
     instructions: float                         # summed over DPUs
     dma_bytes: int                              # summed over DPUs (read + write)
     pipeline_utilisation: float                 # of the slowest DPU
     classes: tuple[DpuRunResult, ...] = field(repr=False, default=())
+
+    @property
+    def dpu_cycles(self) -> tuple[float, ...]:
+        """Kernel cycles of every DPU (its class's)."""
+        return tuple(np.asarray(self.class_cycles)[np.frombuffer(self.dpu_class, np.int32)].tolist())
 
 
 @dataclass(frozen=True)
@@ -89,7 +100,7 @@ class RunResult:
             "bytes_moved": dict(self.bytes_moved),
             "launches": [{"kernel": lr.kernel, "time_ms": ps_to_ms(lr.time_ps),
                           "kernel_ms": ps_to_ms(lr.kernel_ps), "nr_classes": lr.nr_classes,
-                          "max_dpu_cycles": max(lr.dpu_cycles), "instructions": lr.instructions,
+                          "max_dpu_cycles": max(lr.class_cycles), "instructions": lr.instructions,
                           "dma_bytes": lr.dma_bytes, "pipeline_utilisation": lr.pipeline_utilisation}
                          for lr in self.launches],
             "rank_busy_ms": {str(k): ps_to_ms(v) for k, v in self.rank_busy_ps.items()},
@@ -128,7 +139,8 @@ class DpuSet:
         self.env = simpy.Environment()
         self.kernel: Kernel | None = None
         self.nr_tasklets = 0
-        self.memory = [DpuMemory() for _ in range(nr_dpus)]
+        self.marks = WriteMarks(nr_dpus)     # bytes of each symbol written, per DPU
+        self.memory = [DpuMemory(self.marks, d) for d in range(nr_dpus)]
         self.args: list[Any] = [None] * nr_dpus
         self._time = defaultdict(int)
         self._category: str | None = None
@@ -136,7 +148,7 @@ class DpuSet:
         self._rank_busy = defaultdict(int)
         self._channel_busy = defaultdict(int)
         self._launches: list[LaunchRecord] = []
-        self._class_cache: dict[Any, DpuRunResult] = {}
+        self._cfg_hash = self.cfg.hash()
         self._pending: simpy.Event | None = None      # an asynchronous launch in flight
 
     # ------------------------------------------------------------ bookkeeping
@@ -180,6 +192,19 @@ class DpuSet:
         if isinstance(dpu, bool) or not isinstance(dpu, (int, np.integer)) or not 0 <= dpu < self.nr_dpus:
             raise HostApiError(f"DPU {dpu!r} is not allocated: this DpuSet holds DPUs 0..{self.nr_dpus - 1}")
 
+    def _dpu_index(self, dpus: Sequence[int] | None) -> np.ndarray:
+        """The DPUs a call addresses as an index array (all of them for None), each checked."""
+        if dpus is None:
+            return np.arange(self.nr_dpus)
+        idx = np.asarray(dpus)
+        if idx.ndim != 1 or (idx.size and idx.dtype.kind not in "iu"):
+            bad = next((d for d in dpus if isinstance(d, bool) or not isinstance(d, (int, np.integer))), dpus)
+            self._check_dpu(bad)
+            raise HostApiError(f"DPU list {dpus!r}: expected a flat sequence of DPU indices")
+        if idx.size and (idx.min() < 0 or idx.max() >= self.nr_dpus):
+            self._check_dpu(int(idx[(idx < 0) | (idx >= self.nr_dpus)][0]))
+        return idx.astype(np.int64, copy=False)
+
     def _check_fit(self, symbol: str, offset: int, nbytes: int) -> None:
         kernel = self._require_loaded("transfer")
         sym = kernel.symbol(symbol)
@@ -190,19 +215,25 @@ class DpuSet:
             raise HostApiError(f"MRAM transfer to {symbol!r} of {nbytes} B at offset {offset}: size and "
                                f"offset must be multiples of {self.cfg.dma.multiple_bytes} B")
 
-    def _store(self, dpu: int, symbol: str, offset: int, data: Any) -> None:
-        kernel = self.kernel
-        nbytes = _nbytes(data)
-        if symbol == kernel.args_symbol:
-            self.args[dpu] = data
-        payload = None if (self.timing_only or isinstance(data, Placeholder)) else data
-        self.memory[dpu].write(symbol, offset, payload, nbytes)
+    def _store(self, idx: np.ndarray, symbol: str, offset: int, buffers: Sequence[Any], nbytes: int) -> None:
+        """Buffer k goes to DPU idx[k]: the write marks move in one step; the data itself is
+        kept only in functional runs (and always for the kernel's argument symbol)."""
+        self.marks.raise_to(symbol, idx, offset + nbytes)
+        if symbol == self.kernel.args_symbol:
+            for d, b in zip(idx.tolist(), buffers):
+                self.args[d] = b
+        if not self.timing_only:
+            for d, b in zip(idx.tolist(), buffers):
+                if not isinstance(b, Placeholder):
+                    self.memory[d].write(symbol, offset, b, nbytes)
 
-    def _check_readable(self, dpu: int, symbol: str, offset: int, nbytes: int) -> None:
-        written = self.memory[dpu].written.get(symbol, 0)
-        if written < offset + nbytes:
-            raise HostApiError(f"copy_from of {symbol!r} [{offset}, {offset + nbytes}) on DPU {dpu}: "
-                               f"only {written} B of it were ever written (by the host or a kernel)")
+    def _check_readable(self, idx: np.ndarray, symbol: str, offset: int, nbytes: int) -> None:
+        written = self.marks.of(symbol)[idx]
+        short = np.nonzero(written < offset + nbytes)[0]
+        if short.size:
+            d = int(idx[short[0]])
+            raise HostApiError(f"copy_from of {symbol!r} [{offset}, {offset + nbytes}) on DPU {d}: "
+                               f"only {int(written[short[0]])} B of it were ever written (by the host or a kernel)")
 
     # ------------------------------------------------------------ SDK verbs
     def load(self, kernel: Kernel, nr_tasklets: int = 16) -> None:
@@ -222,57 +253,53 @@ class DpuSet:
         self._check_dpu(dpu)
         nbytes = _nbytes(data)
         self._check_fit(symbol, offset, nbytes)
-        self._store(dpu, symbol, offset, data)
+        self._store(np.array([dpu]), symbol, offset, [data], nbytes)
         self._book_transfer(serial_transfer(self.cfg, self.topology, TO_DPU, dpu, nbytes), TO_DPU)
 
     def copy_from(self, dpu: int, symbol: str, nbytes: int, offset: int = 0) -> np.ndarray | None:
         """dpu_copy_from: one DPU, serial bandwidth. Returns bytes (None in timing-only runs)."""
         self._check_dpu(dpu)
         self._check_fit(symbol, offset, nbytes)
-        self._check_readable(dpu, symbol, offset, nbytes)
+        self._check_readable(np.array([dpu]), symbol, offset, nbytes)
         self._book_transfer(serial_transfer(self.cfg, self.topology, FROM_DPU, dpu, nbytes), FROM_DPU)
         return None if self.timing_only else self.memory[dpu].read(symbol, offset, nbytes)
 
     def push_xfer(self, symbol: str, buffers: Sequence[Any], offset: int = 0,
                   dpus: Sequence[int] | None = None) -> None:
         """dpu_prepare_xfer + dpu_push_xfer(DPU_XFER_TO_DPU): equal-size buffers, parallel in ranks."""
-        dpus = list(range(self.nr_dpus)) if dpus is None else list(dpus)
-        if len(buffers) != len(dpus):
-            raise HostApiError(f"push_xfer to {symbol!r}: {len(buffers)} buffers for {len(dpus)} DPUs")
-        sizes = {_nbytes(b) for b in buffers}
+        idx = self._dpu_index(dpus)
+        if len(buffers) != len(idx):
+            raise HostApiError(f"push_xfer to {symbol!r}: {len(buffers)} buffers for {len(idx)} DPUs")
+        # Hosts often pass one buffer object many times: size each distinct object once.
+        sizes = {_nbytes(b) for b in dict(zip(map(id, buffers), buffers)).values()}
         if len(sizes) > 1:
             raise HostApiError(f"push_xfer to {symbol!r}: buffers have unequal sizes {sorted(sizes)[:4]}...; "
                                f"dpu_push_xfer moves the same size to every DPU (pad them)")
         nbytes = sizes.pop() if sizes else 0
         self._check_fit(symbol, offset, nbytes)
-        for d, b in zip(dpus, buffers):
-            self._check_dpu(d)
-            self._store(d, symbol, offset, b)
-        cost = parallel_transfer(self.cfg, self.topology, TO_DPU, {d: nbytes for d in dpus})
+        self._store(idx, symbol, offset, buffers, nbytes)
+        cost = parallel_transfer(self.cfg, self.topology, TO_DPU, dict.fromkeys(idx.tolist(), nbytes))
         self._book_transfer(cost, TO_DPU)
 
     def push_xfer_from(self, symbol: str, nbytes: int, offset: int = 0,
                        dpus: Sequence[int] | None = None) -> list[np.ndarray] | None:
         """dpu_push_xfer(DPU_XFER_FROM_DPU): the same byte range from every DPU, parallel in ranks."""
-        dpus = list(range(self.nr_dpus)) if dpus is None else list(dpus)
+        idx = self._dpu_index(dpus)
         self._check_fit(symbol, offset, nbytes)
-        for d in dpus:
-            self._check_dpu(d)
-            self._check_readable(d, symbol, offset, nbytes)
-        cost = parallel_transfer(self.cfg, self.topology, FROM_DPU, {d: nbytes for d in dpus})
+        self._check_readable(idx, symbol, offset, nbytes)
+        cost = parallel_transfer(self.cfg, self.topology, FROM_DPU, dict.fromkeys(idx.tolist(), nbytes))
         self._book_transfer(cost, FROM_DPU)
         if self.timing_only:
             return None
-        return [self.memory[d].read(symbol, offset, nbytes) for d in dpus]
+        return [self.memory[d].read(symbol, offset, nbytes) for d in idx.tolist()]
 
     def broadcast(self, symbol: str, data: Any, offset: int = 0) -> None:
         """dpu_broadcast_to: the same buffer to every DPU of the set."""
         nbytes = _nbytes(data)
         self._check_fit(symbol, offset, nbytes)
-        for d in range(self.nr_dpus):
-            self._store(d, symbol, offset, data)
+        self._store(self._dpu_index(None), symbol, offset, [data] * self.nr_dpus, nbytes)
         cost = parallel_transfer(self.cfg, self.topology, TO_DPU,
-                                 {d: nbytes for d in range(self.nr_dpus)}, broadcast=True)
+                                 dict.fromkeys(range(self.nr_dpus), nbytes), broadcast=True)
         self._book_transfer(cost, TO_DPU)
 
     def repeated_transfers(self, direction: str, bytes_per_dpu: Mapping[int, int], calls: int) -> None:
@@ -283,10 +310,11 @@ class DpuSet:
             raise HostApiError(f"transfer direction {direction!r}: use {TO_DPU!r} or {FROM_DPU!r}")
         if isinstance(calls, bool) or not isinstance(calls, (int, np.integer)) or calls < 0:
             raise HostApiError(f"repeated_transfers: calls = {calls!r} must be an integer >= 0")
-        for d, nbytes in bytes_per_dpu.items():
-            self._check_dpu(d)
-            if nbytes < 0:
-                raise HostApiError(f"repeated_transfers: {nbytes} bytes for DPU {d}")
+        idx = self._dpu_index(list(bytes_per_dpu))
+        sizes = np.fromiter(bytes_per_dpu.values(), np.int64, len(idx))
+        if sizes.size and sizes.min() < 0:
+            k = int(np.argmin(sizes))
+            raise HostApiError(f"repeated_transfers: {int(sizes[k])} bytes for DPU {int(idx[k])}")
         if calls == 0 or not bytes_per_dpu:
             return
         one = parallel_transfer(self.cfg, self.topology, direction, bytes_per_dpu)
@@ -299,6 +327,24 @@ class DpuSet:
         self._advance(host_compute_ps(self.cfg, nbytes, ops), "host")
 
     # ------------------------------------------------------------ launch
+    def _simulate(self, kernel: Kernel, shape: Any, sig: Any) -> DpuRunResult:
+        """One DPU of a timing class, simulated or taken from the run cache (exact: the model is
+        deterministic, so equal preset, program, tasklets and signature give an equal result)."""
+        if not self.equivalence:
+            return self._run_one(kernel, shape)
+        key = (self._cfg_hash, kernel.name, kernel.program, self.nr_tasklets, sig,
+               kernel.wram_static_bytes, kernel.iram_instructions, self.seed)
+        res = _RUN_CACHE.get(key)
+        if res is None:
+            res = _RUN_CACHE[key] = self._run_one(kernel, shape)
+            if len(_RUN_CACHE) > RUN_CACHE_SIZE:
+                _RUN_CACHE.pop(next(iter(_RUN_CACHE)))
+        return res
+
+    def _run_one(self, kernel: Kernel, shape: Any) -> DpuRunResult:
+        return run_dpu(kernel.program, shape, self.nr_tasklets, self.cfg, seed=self.seed,
+                       wram_static_bytes=kernel.wram_static_bytes, iram_instructions=kernel.iram_instructions)
+
     def launch(self, sync: bool = True) -> LaunchRecord:
         """dpu_launch(DPU_SYNCHRONOUS | DPU_ASYNCHRONOUS) on every DPU of the set."""
         kernel = self._require_loaded("launch")
@@ -310,48 +356,51 @@ class DpuSet:
                                f"never received their {kernel.args_symbol!r} arguments")
         # Hosts often push one argument object to many DPUs: derive shape and signature once
         # per distinct object, not once per DPU.
-        derived: dict[int, tuple[Any, Any]] = {}
-        shapes: list[Any] = []
-        classes: dict[Any, list[int]] = {}
-        for d, a in enumerate(self.args):
-            got = derived.get(id(a))
-            if got is None:
-                shp = kernel.shape(a)
-                got = derived[id(a)] = (shp, kernel.signature(shp) if self.equivalence else None)
-            shapes.append(got[0])
-            classes.setdefault(got[1] if self.equivalence else ("dpu", d), []).append(d)
-        per_dpu_ps = [0] * self.nr_dpus
+        by_object: dict[int, list[int]] = {}
+        for d, key in enumerate(map(id, self.args)):
+            members = by_object.get(key)
+            if members is None:
+                by_object[key] = [d]
+            else:
+                members.append(d)
+        classes: dict[Any, tuple[Any, list[int]]] = {}     # signature -> (shape, members)
+        for members in by_object.values():
+            shp = kernel.shape(self.args[members[0]])
+            if not self.equivalence:
+                classes.update((("dpu", d), (shp, [d])) for d in members)
+                continue
+            sig = kernel.signature(shp)
+            entry = classes.get(sig)
+            if entry is None:
+                classes[sig] = (shp, members)
+            else:
+                entry[1].extend(members)
+        dpu_class = np.empty(self.nr_dpus, np.int32)
         first_mram = next((s.name for s in kernel.symbols if s.space != WRAM), None)
         used: list[DpuRunResult] = []
         instructions, dma_bytes = 0.0, 0
-        for sig, members in classes.items():
-            key = (kernel.name, self.nr_tasklets, sig)
-            res = self._class_cache.get(key) if self.equivalence else None
-            if res is None:
-                res = run_dpu(kernel.program, shapes[members[0]], self.nr_tasklets, self.cfg,
-                              seed=self.seed, wram_static_bytes=kernel.wram_static_bytes,
-                              iram_instructions=kernel.iram_instructions)
-                self._class_cache[key] = res
+        for ci, (sig, (shp, members)) in enumerate(classes.items()):
+            res = self._simulate(kernel, shp, sig)
             used.append(res)
-            writes = (kernel.writes(shapes[members[0]]) if kernel.writes is not None
+            writes = (kernel.writes(shp) if kernel.writes is not None
                       else {first_mram: res.mram_write_end} if first_mram and res.mram_write_end else {})
-            for d in members:
-                per_dpu_ps[d] = res.total_ps
-                for sym, nbytes in writes.items():
-                    self.memory[d].write(sym, 0, None, nbytes)
+            member_idx = np.asarray(members)
+            dpu_class[member_idx] = ci
+            for sym, nbytes in writes.items():
+                self.marks.raise_to(sym, member_idx, nbytes)
             instructions += res.total_instructions * len(members)
             dma_bytes += (res.dma_read_bytes + res.dma_write_bytes) * len(members)
         if not self.timing_only and kernel.functional is not None:
             for d in range(self.nr_dpus):
                 kernel.functional(self.memory[d], self.args[d], self.nr_tasklets)
-        slowest = max(range(self.nr_dpus), key=lambda d: per_dpu_ps[d])
-        kernel_ps = per_dpu_ps[slowest]
+        slowest_res = max(used, key=lambda r: r.total_ps)
+        kernel_ps = slowest_res.total_ps
         ln = self.cfg.launch
         overhead = round((ln.launch_overhead_us + ln.per_rank_overhead_us * self.topology.nr_ranks) * PS_PER_US)
-        slowest_res = next(r for r in used if r.total_ps == kernel_ps)
         record = LaunchRecord(
             kernel=kernel.name, nr_tasklets=self.nr_tasklets, time_ps=kernel_ps + overhead, kernel_ps=kernel_ps,
-            nr_classes=len(classes), dpu_cycles=tuple(ps_to_cycles(p, self.cfg.dpu.freq_mhz) for p in per_dpu_ps),
+            nr_classes=len(classes), dpu_class=dpu_class.tobytes(),
+            class_cycles=tuple(ps_to_cycles(r.total_ps, self.cfg.dpu.freq_mhz) for r in used),
             instructions=instructions, dma_bytes=dma_bytes,
             pipeline_utilisation=slowest_res.pipeline_utilisation, classes=tuple(used))
         self._launches.append(record)

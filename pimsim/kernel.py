@@ -28,17 +28,42 @@ class Placeholder:
     nbytes: int
 
 
+class WriteMarks:
+    """How many bytes of each symbol were ever written (a high-water mark), per DPU of a set,
+    kept in one array per symbol so a host call over many DPUs updates them in one step."""
+
+    def __init__(self, nr_dpus: int) -> None:
+        self.nr_dpus = nr_dpus
+        self._marks: dict[str, np.ndarray] = {}
+
+    def of(self, symbol: str) -> np.ndarray:
+        arr = self._marks.get(symbol)
+        if arr is None:
+            arr = self._marks[symbol] = np.zeros(self.nr_dpus, np.int64)
+        return arr
+
+    def raise_to(self, symbol: str, dpus, end: int) -> None:
+        """Every DPU in `dpus` (an index, array or slice) has `symbol` written up to `end`."""
+        arr = self.of(symbol)
+        arr[dpus] = np.maximum(arr[dpus], end)
+
+
 class DpuMemory:
     """The host-visible symbols of one DPU, kept only for functional runs (and always for the
     kernel's small argument symbol). Buffers grow to the largest offset written."""
 
-    def __init__(self) -> None:
+    def __init__(self, marks: WriteMarks | None = None, index: int = 0) -> None:
         self.buffers: dict[str, np.ndarray] = {}
-        self.written: dict[str, int] = {}     # symbol -> bytes written so far (high-water mark)
+        self.marks = marks if marks is not None else WriteMarks(1)
+        self.index = index
+
+    def written(self, symbol: str) -> int:
+        """Bytes of `symbol` written so far (by the host or a kernel)."""
+        return int(self.marks.of(symbol)[self.index])
 
     def write(self, symbol: str, offset: int, data: np.ndarray | None, nbytes: int) -> None:
         end = offset + nbytes
-        self.written[symbol] = max(self.written.get(symbol, 0), end)
+        self.marks.raise_to(symbol, self.index, end)
         if data is None:
             return
         buf = self.buffers.get(symbol)

@@ -221,3 +221,37 @@ def test_repeated_transfers_equal_that_many_calls():
         once.repeated_transfers("to_dpu", {0: 8}, -1)
     with pytest.raises(HostApiError, match="DPU 70 is not allocated"):
         once.repeated_transfers("to_dpu", {70: 8}, 1)
+
+
+def test_run_cache_shares_exact_results_across_dpu_sets_and_keys_on_the_preset(monkeypatch):
+    from pimsim import host_api
+    monkeypatch.setattr(host_api, "_RUN_CACHE", {})
+    first = stream_run(4, 1 << 14)
+    assert len(host_api._RUN_CACHE) == 1
+    again = stream_run(64, 1 << 14)                       # another set, same per-DPU work: a cache hit
+    assert len(host_api._RUN_CACHE) == 1
+    assert again.launches[0].kernel_ps == first.launches[0].kernel_ps
+    monkeypatch.setattr(host_api, "_RUN_CACHE", {})
+    fresh = stream_run(64, 1 << 14)                       # the hit equals a fresh simulation
+    assert fresh.time_ps == again.time_ps and fresh.launches == again.launches
+    faster = stream_run(4, 1 << 14, overrides=["dpu.freq_mhz=700"])   # another preset: no hit
+    assert len(host_api._RUN_CACHE) == 2
+    assert faster.launches[0].kernel_ps < first.launches[0].kernel_ps
+
+
+def test_run_cache_drops_its_oldest_entry_beyond_its_size(monkeypatch):
+    from pimsim import host_api
+    monkeypatch.setattr(host_api, "_RUN_CACHE", {})
+    monkeypatch.setattr(host_api, "RUN_CACHE_SIZE", 2)
+    for per in (1 << 12, 1 << 13, 1 << 14):
+        stream_run(1, per)
+    assert len(host_api._RUN_CACHE) == 2
+    assert [key[4] for key in host_api._RUN_CACHE] == [stream.Shape(1 << 13), stream.Shape(1 << 14)]
+
+
+def test_transfers_name_a_bad_dpu_in_a_list():
+    ds = DpuSet(4, timing_only=True)
+    ds.load(stream.KERNEL, 1)
+    for bad in ([0, 4], [-1], [0.5], [True]):
+        with pytest.raises(HostApiError, match="not allocated"):
+            ds.push_xfer("MRAM", [Placeholder(64)] * len(bad), dpus=bad)

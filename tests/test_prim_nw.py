@@ -28,8 +28,9 @@ def test_nw_schedule_follows_prim():
     assert nw.block_side(100, 3, 0, 2) == 20                    # lowered to an even divisor of n
     assert nw.diagonal_blocks(3)[2] == [(2, 0), (1, 1), (0, 2)]
     assert nw.diagonal_blocks(3)[3] == [(2, 1), (1, 2)]
-    assert nw.assign(5, 3) == [[0, 1], [2, 3], [4]]
-    assert nw.assign(2, 8) == [[0], [1]]                         # DYNAMIC: min(blocks, D) DPUs
+    assert nw.assign(5, 3) == [2, 2, 1]
+    assert [list(p) for p in nw.block_runs(nw.assign(5, 3))] == [[0, 1], [2, 3], [4]]
+    assert nw.assign(2, 8) == [1, 1]                            # DYNAMIC: min(blocks, D) DPUs
     with pytest.raises(PimsimError, match="bl"):
         prim.run("NW", dpus=1, size=100, params={"bl": 30})
 

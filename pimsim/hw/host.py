@@ -14,6 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Mapping, Sequence
 
+import numpy as np
+
 from pimsim.config import SystemConfig
 from pimsim.errors import HostApiError
 from pimsim.units import PS_PER_S, PS_PER_US, transfer_ps
@@ -71,22 +73,26 @@ def parallel_transfer(cfg: SystemConfig, topo: Topology, direction: str,
                       bytes_per_dpu: Mapping[int, int], broadcast: bool = False) -> TransferCost:
     """One dpu_push_xfer (or dpu_broadcast_to) call over the given DPUs."""
     tr = cfg.transfer
-    per_rank: dict[int, list[int]] = {}
-    for dpu, nbytes in bytes_per_dpu.items():
-        per_rank.setdefault(topo.rank_of(dpu), []).append(nbytes)
+    # Per rank: how many DPUs take part and the largest buffer (numpy: calls span 1000s of DPUs).
+    dpus = np.fromiter(bytes_per_dpu.keys(), np.int64, len(bytes_per_dpu))
+    sizes = np.fromiter(bytes_per_dpu.values(), np.int64, len(bytes_per_dpu))
+    ranks = dpus // topo.dpus_per_rank
+    counts = np.bincount(ranks)
+    largest = np.zeros(counts.size, np.int64)
+    np.maximum.at(largest, ranks, sizes)
     rank_ps: dict[int, int] = {}
     channel_bytes: dict[int, float] = {}
     channel_slowest: dict[int, float] = {}
-    for rank, sizes in per_rank.items():
-        n = len(sizes)
+    for rank in np.unique(ranks).tolist():
+        n, biggest = int(counts[rank]), int(largest[rank])
         if broadcast:
             # The host sends the buffer once; the rank delivers it to all its DPUs at the
             # measured full-rank broadcast rate (bytes delivered per DPU-rank).
-            link_bytes = max(sizes)
+            link_bytes = biggest
             t = transfer_ps(link_bytes * topo.dpus_per_rank, tr.broadcast_rank_gbps)
         else:
             # A parallel transfer moves equal-size buffers; the rank is as slow as its largest.
-            link_bytes = max(sizes) * n
+            link_bytes = biggest * n
             t = transfer_ps(link_bytes, rank_bandwidth_gbps(cfg, direction, n))
         t += n * tr.per_dpu_overhead_us * PS_PER_US
         rank_ps[rank] = round(t)
@@ -96,7 +102,7 @@ def parallel_transfer(cfg: SystemConfig, topo: Topology, direction: str,
     channel_ps = {ch: round(max(channel_slowest[ch], transfer_ps(b, tr.channel_gbps)))
                   for ch, b in channel_bytes.items()}
     total = round(tr.call_overhead_us * PS_PER_US) + (max(channel_ps.values()) if channel_ps else 0)
-    return TransferCost(total, rank_ps, channel_ps, sum(bytes_per_dpu.values()))
+    return TransferCost(total, rank_ps, channel_ps, int(sizes.sum()))
 
 
 def serial_transfer(cfg: SystemConfig, topo: Topology, direction: str, dpu: int, nbytes: int) -> TransferCost:

@@ -63,15 +63,18 @@ def diagonal_blocks(nb: int) -> list[list[tuple[int, int]]]:
     return out
 
 
-def assign(k: int, nr_dpus: int) -> list[list[int]]:
-    """Indices (into the diagonal's block list) each of the min(k, D) DPUs takes, as PrIM."""
+def assign(k: int, nr_dpus: int) -> list[int]:
+    """How many of the diagonal's k blocks each of the min(k, D) DPUs takes, as PrIM: the
+    first k % D one more; DPU i takes the run of blocks that follows DPU i-1's."""
     d = min(k, nr_dpus)
     chunks, rest = divmod(k, d)
-    out = []
-    for i in range(d):
-        prev = i * (chunks + 1) if i < rest else rest * (chunks + 1) + (i - rest) * chunks
-        out.append(list(range(prev, prev + chunks + (1 if i < rest else 0))))
-    return out
+    return [chunks + 1] * rest + [chunks] * (d - rest)
+
+
+def block_runs(counts: list[int]) -> list[range]:
+    """The block indices (into the diagonal's list) of each DPU, from `assign`'s counts."""
+    ends = np.cumsum(counts).tolist()
+    return [range(e - c, e) for c, e in zip(counts, ends)]
 
 
 @numba.njit(cache=True)
@@ -112,12 +115,13 @@ def run(dpus: int, tasklets: int, size: int, params: dict, timing_only: bool,
     s.load(kernel, tasklets)
     itemset_cat = "inter_dpu" if nb > 1 else "cpu_dpu"
     for blocks in diagonal_blocks(nb):
-        parts = assign(len(blocks), nr)
-        active = len(parts[0])
-        act_dpus = list(range(len(parts)))
+        counts = assign(len(blocks), nr)
+        active = counts[0]
+        act_dpus = range(len(counts))
         idle = K.make_args(0, 0, penalty)
-        per = {c: K.make_args(c, active, penalty) for c in {len(p) for p in parts}}
-        s.push_xfer("DPU_INPUT_ARGUMENTS", [per[len(parts[d])] for d in act_dpus] + [idle] * (nr - len(parts)))
+        per = {c: K.make_args(c, active, penalty) for c in set(counts)}
+        s.push_xfer("DPU_INPUT_ARGUMENTS", [per[c] for c in counts] + [idle] * (nr - len(counts)))
+        parts = block_runs(counts) if items is not None else None
         if items is not None:
             for d, idx in enumerate(parts):
                 buf = np.zeros(active * (slot + ref_slot) // es, K.T)
@@ -130,14 +134,13 @@ def run(dpus: int, tasklets: int, size: int, params: dict, timing_only: bool,
                     buf[r0:r0 + bl * bl] = ref[by * bl:(by + 1) * bl, bx * bl:(bx + 1) * bl].reshape(-1)
                 s.memory[d].write(K.HEAP, 0, buf, buf.nbytes)
         else:
-            for d in act_dpus:
-                s.memory[d].write(K.HEAP, 0, None, active * (slot + ref_slot))
+            s.marks.raise_to(K.HEAP, slice(0, len(counts)), active * (slot + ref_slot))
         with s.category(itemset_cat):
-            s.repeated_transfers(TO_DPU, {d: w * es for d in act_dpus}, active)
-            s.repeated_transfers(TO_DPU, {d: 2 * es for d in act_dpus}, active * bl)
-        s.repeated_transfers(TO_DPU, {d: bl * es for d in act_dpus}, active * bl)
+            s.repeated_transfers(TO_DPU, dict.fromkeys(act_dpus, w * es), active)
+            s.repeated_transfers(TO_DPU, dict.fromkeys(act_dpus, 2 * es), active * bl)
+        s.repeated_transfers(TO_DPU, dict.fromkeys(act_dpus, bl * es), active * bl)
         s.launch()
-        s.repeated_transfers(FROM_DPU, {d: w * es for d in act_dpus}, active * bl)
+        s.repeated_transfers(FROM_DPU, dict.fromkeys(act_dpus, w * es), active * bl)
         if items is not None:
             for d, idx in enumerate(parts):
                 raw = s.memory[d].read(K.HEAP, 0, len(idx) * slot).view(K.T)
