@@ -15,6 +15,7 @@ import pimsim
 from pimsim.config import SystemConfig, load_preset
 from pimsim.errors import SyncError
 from pimsim.hw.dpu import Dpu, Program, TaskletContext
+from pimsim.hw.phases import OK as REPLAY_OK, replay
 from pimsim.units import ps_to_cycles, ps_to_ms
 
 
@@ -84,14 +85,28 @@ def provenance(cfg: SystemConfig, seed: int) -> dict:
 def run_dpu(program: Program, shape: Any = None, nr_tasklets: int = 16,
             config: SystemConfig | str | None = None, overrides: Mapping[str, Any] | list[str] | None = None,
             seed: int = 0, wram_static_bytes: int = 0, mram_used_bytes: int = 0,
-            iram_instructions: int = 0, trace: bool = False, dma_log: bool = False) -> DpuRunResult:
-    """Simulate `nr_tasklets` tasklets each running `program(ctx, shape)` on one DPU."""
+            iram_instructions: int = 0, trace: bool = False, dma_log: bool = False,
+            fixed_phases: bool = False) -> DpuRunResult:
+    """Simulate `nr_tasklets` tasklets each running `program(ctx, shape)` on one DPU.
+
+    fixed_phases: the program's phases depend only on (shape, tasklet id, tasklet count), so
+    they may be recorded once and replayed by the compiled engine (pimsim.hw.phases), which
+    gives the same result as the SimPy engine, faster. Traces and DMA logs need SimPy."""
     cfg = config if isinstance(config, SystemConfig) else load_preset(config or "upmem-2556")
     cfg = cfg.with_overrides(overrides)
+    make_dpu = lambda env, events=None, log=None: Dpu(  # noqa: E731
+        env, cfg, nr_tasklets, wram_static_bytes, mram_used_bytes, iram_instructions, events, log)
+    if fixed_phases and not trace and not dma_log:
+        dpu = make_dpu(simpy.Environment())
+        status, finished, instructions, compute_ps, dma_ps, sync_ps = replay(program, shape, dpu)
+        if status == REPLAY_OK:
+            return _result(cfg, seed, dpu, finished.tolist(), instructions.tolist(), compute_ps.tolist(),
+                           dma_ps.tolist(), sync_ps.tolist(), None, None)
+        # misuse or deadlock: let the SimPy engine find it and say exactly what went wrong
     env = simpy.Environment()
     events: list | None = [] if trace else None
     log: list | None = [] if dma_log else None
-    dpu = Dpu(env, cfg, nr_tasklets, wram_static_bytes, mram_used_bytes, iram_instructions, events, log)
+    dpu = make_dpu(env, events, log)
     ctxs = [TaskletContext(dpu, t) for t in range(nr_tasklets)]
 
     def tasklet(ctx: TaskletContext):
@@ -103,19 +118,26 @@ def run_dpu(program: Program, shape: Any = None, nr_tasklets: int = 16,
         env.process(tasklet(ctx))
     env.run()
     _check_finished(dpu, ctxs)
+    return _result(cfg, seed, dpu, [c.finished_ps for c in ctxs], [c.instructions for c in ctxs],
+                   [c.compute_ps for c in ctxs], [c.dma_ps for c in ctxs], [c.sync_ps for c in ctxs],
+                   events, log)
 
+
+def _result(cfg: SystemConfig, seed: int, dpu: Dpu, finished: list, instructions: list, compute_ps: list,
+            dma_ps: list, sync_ps: list, events: list | None, log: list | None) -> DpuRunResult:
     f = cfg.dpu.freq_mhz
     cyc = lambda ps: ps_to_cycles(ps, f)  # noqa: E731
     return DpuRunResult(
-        total_ps=max(c.finished_ps for c in ctxs), nr_tasklets=nr_tasklets, freq_mhz=f,
-        instructions=tuple(c.instructions for c in ctxs),
-        finish_cycles=tuple(cyc(c.finished_ps) for c in ctxs),
-        compute_cycles=tuple(cyc(c.compute_ps) for c in ctxs),
-        dma_cycles=tuple(cyc(c.dma_ps) for c in ctxs),
-        sync_cycles=tuple(cyc(c.sync_ps) for c in ctxs),
+        total_ps=max(finished), nr_tasklets=dpu.nr_tasklets, freq_mhz=f,
+        instructions=tuple(instructions),
+        finish_cycles=tuple(cyc(p) for p in finished),
+        compute_cycles=tuple(cyc(p) for p in compute_ps),
+        dma_cycles=tuple(cyc(p) for p in dma_ps),
+        sync_cycles=tuple(cyc(p) for p in sync_ps),
         dma_read_bytes=dpu.dma.bytes["read"], dma_write_bytes=dpu.dma.bytes["write"],
         dma_read_count=dpu.dma.count["read"], dma_write_count=dpu.dma.count["write"],
-        dma_busy_cycles=cyc(dpu.dma.busy_ps), mram_write_end=dpu.dma.write_end, config=cfg, provenance=provenance(cfg, seed),
+        dma_busy_cycles=cyc(dpu.dma.busy_ps), mram_write_end=dpu.dma.write_end, config=cfg,
+        provenance=provenance(cfg, seed),
         trace=tuple(events) if events is not None else None,
         dma_log=tuple(log) if log is not None else None,
     )

@@ -120,7 +120,7 @@ def _nbytes(data: Any) -> int:
 class DpuSet:
     def __init__(self, nr_dpus: int | str = "all", preset: str | SystemConfig = "upmem-2556",
                  overrides: Mapping[str, Any] | list[str] | None = None, timing_only: bool = False,
-                 seed: int = 0, equivalence: bool = True):
+                 seed: int = 0, equivalence: bool = True, compiled: bool = True):
         cfg = preset if isinstance(preset, SystemConfig) else load_preset(preset)
         self.cfg = cfg.with_overrides(overrides)
         limit = self.cfg.topology.nr_dpus
@@ -136,6 +136,8 @@ class DpuSet:
         # Simulate each distinct timing signature once (exact: a DPU's kernel timing depends
         # only on its signature). False simulates every DPU on its own, for checking that claim.
         self.equivalence = equivalence
+        # Kernels with fixed phases run on the compiled replay; False keeps them on SimPy.
+        self.compiled = compiled
         self.env = simpy.Environment()
         self.kernel: Kernel | None = None
         self.nr_tasklets = 0
@@ -343,7 +345,8 @@ class DpuSet:
 
     def _run_one(self, kernel: Kernel, shape: Any) -> DpuRunResult:
         return run_dpu(kernel.program, shape, self.nr_tasklets, self.cfg, seed=self.seed,
-                       wram_static_bytes=kernel.wram_static_bytes, iram_instructions=kernel.iram_instructions)
+                       wram_static_bytes=kernel.wram_static_bytes, iram_instructions=kernel.iram_instructions,
+                       fixed_phases=kernel.fixed_phases and self.compiled)
 
     def launch(self, sync: bool = True) -> LaunchRecord:
         """dpu_launch(DPU_SYNCHRONOUS | DPU_ASYNCHRONOUS) on every DPU of the set."""

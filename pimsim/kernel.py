@@ -112,6 +112,10 @@ class Kernel:
     args_symbol: str = "DPU_INPUT_ARGUMENTS"
     wram_static_bytes: int = 0
     iram_instructions: int = 0
+    # True when each tasklet's phases depend only on (shape, tasklet id, tasklet count) -- no
+    # handshakes, no state shared with other tasklets, no reach into the engine: launches then
+    # run on the compiled replay (pimsim.hw.phases), which equals the SimPy engine, faster.
+    fixed_phases: bool = False
     meta: Mapping[str, Any] = field(default_factory=dict)
 
     def symbol(self, name: str) -> Symbol:

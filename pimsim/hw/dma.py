@@ -68,19 +68,28 @@ class DmaEngine:
             alpha, beta = c.write_alpha_cycles, c.write_beta_cycles_per_byte
         return max(0.0, alpha - self.issue_cycles) + beta * nbytes
 
+    def service_ps(self, direction: str, nbytes: int) -> int:
+        """How long one transfer occupies the engine, in whole ps."""
+        return round(self.service_cycles(direction, nbytes) * self.cycle_ps)
+
+    def account(self, direction: str, nbytes: int, mram_addr: int = 0, count: int = 1) -> int:
+        """Book `count` transfers of `nbytes` (bytes, calls, busy time, the highest MRAM byte
+        written) and return how long they occupy the engine, in ps."""
+        service = self.service_ps(direction, nbytes) * count
+        self.busy_ps += service
+        self.bytes[direction] += nbytes * count
+        self.count[direction] += count
+        if direction == WRITE:
+            self.write_end = max(self.write_end, mram_addr + nbytes)
+        return service
+
     def transfer(self, direction: str, nbytes: int, mram_addr: int = 0, count: int = 1) -> simpy.Event:
         """Queue `count` back-to-back (pre-checked) transfers of `nbytes`; the event fires when
         the last completes. `mram_addr` is the highest address for count > 1."""
         now = self.env.now
         was_idle = self._free_at <= now
         start = max(now, self._free_at)
-        service = round(self.service_cycles(direction, nbytes) * self.cycle_ps) * count
-        self._free_at = start + service
-        self.busy_ps += service
-        self.bytes[direction] += nbytes * count
-        self.count[direction] += count
-        if direction == WRITE:
-            self.write_end = max(self.write_end, mram_addr + nbytes)
+        self._free_at = start + self.account(direction, nbytes, mram_addr, count)
         done = self.env.timeout(self._free_at - now)
         if self.on_busy_change is not None:
             if was_idle:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Generator, Mapping
 
+import numpy as np
 import simpy
 
 from pimsim.config import SystemConfig
@@ -17,6 +18,9 @@ from pimsim.hw.pipeline import RevolverPipeline
 from pimsim.hw.sync import Barrier, Handshakes, Mutex
 
 Program = Callable[["TaskletContext", Any], Generator]
+
+# Operations of a trace (TaskletContext.run_trace): what each row asks for.
+TRACE_COMPUTE, TRACE_READ, TRACE_WRITE = 0, 1, 2
 
 
 def check_tasklets(cfg: SystemConfig, nr_tasklets: int) -> None:
@@ -133,15 +137,11 @@ class TaskletContext:
         instr = instructions if instructions is not None else self._cost(opmix or {}) * times
         if instr < 0:
             raise PimsimError(f"tasklet {self.id}: compute of {instr} instructions (must be >= 0)")
-        start = self._env.now
-        self.waiting_on = "pipeline"
-        yield self.dpu.pipeline.execute(instr)
-        self.instructions += instr
-        self.compute_ps += self._env.now - start
-        self._mark("compute", start)
+        return self._execute(instr)
 
     # ---- DMA
-    def _dma(self, direction: str, nbytes: int, mram_addr: int, wram_addr: int, count: int = 1) -> Generator:
+    def _check_dma_call(self, direction: str, nbytes: int, mram_addr: int, wram_addr: int, count: int) -> float:
+        """Reject what the SDK would, log the call; return the instructions that issue it."""
         d = self.dpu
         check_dma(self.cfg.dma, direction, nbytes, mram_addr, wram_addr,
                   self.cfg.dpu.mram_bytes, self.cfg.dpu.wram_bytes, who=f"tasklet {self.id}")
@@ -149,14 +149,14 @@ class TaskletContext:
             raise DmaError(f"tasklet {self.id}: DMA count {count!r} must be an integer >= 1")
         if d.dma_log is not None:
             d.dma_log.extend([(self.id, direction, nbytes, mram_addr)] * count)
-        issue = self.cfg.ops.instructions["dma_issue"]
+        return self.cfg.ops.instructions["dma_issue"] * count
+
+    def _dma(self, direction: str, nbytes: int, mram_addr: int, wram_addr: int, count: int = 1) -> Generator:
+        # The call's own instructions go through the pipeline first (see pimsim.hw.dma).
+        issue = self._check_dma_call(direction, nbytes, mram_addr, wram_addr, count)
         if issue:
-            yield from self.compute(instructions=issue * count)
-        start = self._env.now
-        self.waiting_on = f"DMA {direction}"
-        yield d.dma.transfer(direction, nbytes, mram_addr, count)
-        self.dma_ps += self._env.now - start
-        self._mark(f"dma_{direction}", start)
+            yield from self._execute(issue)
+        yield from self._transfer(direction, nbytes, mram_addr, count)
 
     def dma_read(self, nbytes: int, mram_addr: int = 0, wram_addr: int = 0, count: int = 1) -> Generator:
         """mram_read: MRAM -> WRAM. count > 1 issues that many equal calls back to back (no work
@@ -167,35 +167,69 @@ class TaskletContext:
         """mram_write: WRAM -> MRAM (count as in dma_read)."""
         return self._dma(WRITE, nbytes, mram_addr, wram_addr, count)
 
+    def run_trace(self, op: np.ndarray, value: np.ndarray, mram_addr: np.ndarray) -> Generator:
+        """A precomputed sequence of verbs, one per row: TRACE_COMPUTE (value = instructions),
+        TRACE_READ / TRACE_WRITE (value = bytes at mram_addr). Trace-driven kernels (BS) build it
+        with numpy; the phase recorder takes it in one step instead of one verb at a time."""
+        for o, v, a in zip(op.tolist(), value.tolist(), mram_addr.tolist()):
+            if o == TRACE_COMPUTE:
+                yield from self.compute(instructions=v)
+            else:
+                yield from self._dma(READ if o == TRACE_READ else WRITE, int(v), a, 0)
+
     # ---- synchronisation
+    def barrier_wait(self, name: str = "barrier", count: int | None = None) -> Generator:
+        yield from self._execute(self.cfg.ops.instructions["barrier_wait"])
+        yield from self._barrier(self.dpu.barrier(name, count))
+
+    def mutex_lock(self, name: str = "mutex") -> Generator:
+        yield from self._execute(self.cfg.ops.instructions["mutex_lock"])
+        yield from self._lock(self.dpu.mutex(name))
+
+    def mutex_unlock(self, name: str = "mutex") -> Generator:
+        self._unlock(self.dpu.mutex(name))
+        yield from self._execute(self.cfg.ops.instructions["mutex_unlock"])
+
+    def handshake_notify(self) -> Generator:
+        yield from self._execute(self.cfg.ops.instructions["handshake"])
+        yield from self._sync_wait(self.dpu.handshakes.notify(self.id), "handshake_notify", self._env.now)
+
+    def handshake_wait_for(self, notifier: int) -> Generator:
+        yield from self._execute(self.cfg.ops.instructions["handshake"])
+        ev = self.dpu.handshakes.wait_for(self.id, notifier, self.nr_tasklets)
+        yield from self._sync_wait(ev, f"handshake from tasklet {notifier}", self._env.now)
+
+    # ---- the primitives every verb is made of, run on the SimPy model (a PhaseRecorder
+    # ---- overrides them to write the phases down instead; see pimsim.hw.phases)
+    def _execute(self, instr: float) -> Generator:
+        start = self._env.now
+        self.waiting_on = "pipeline"
+        yield self.dpu.pipeline.execute(instr)
+        self.instructions += instr
+        self.compute_ps += self._env.now - start
+        self._mark("compute", start)
+
+    def _transfer(self, direction: str, nbytes: int, mram_addr: int, count: int) -> Generator:
+        start = self._env.now
+        self.waiting_on = f"DMA {direction}"
+        yield self.dpu.dma.transfer(direction, nbytes, mram_addr, count)
+        self.dma_ps += self._env.now - start
+        self._mark(f"dma_{direction}", start)
+
+    def _barrier(self, b: Barrier) -> Generator:
+        yield from self._sync_wait(b.wait(self.id), f"barrier {b.name!r}", self._env.now)
+
+    def _lock(self, m: Mutex) -> Generator:
+        yield from self._sync_wait(m.lock(self.id), f"mutex {m.name!r}", self._env.now)
+
+    def _unlock(self, m: Mutex) -> None:
+        m.unlock(self.id)
+
     def _sync_wait(self, ev: simpy.Event, what: str, start: int) -> Generator:
         self.waiting_on = what
         yield ev
         self.sync_ps += self._env.now - start
         self._mark("sync", start)
-
-    def barrier_wait(self, name: str = "barrier", count: int | None = None) -> Generator:
-        yield from self.compute(instructions=self.cfg.ops.instructions["barrier_wait"])
-        b = self.dpu.barrier(name, count)
-        yield from self._sync_wait(b.wait(self.id), f"barrier {name!r}", self._env.now)
-
-    def mutex_lock(self, name: str = "mutex") -> Generator:
-        yield from self.compute(instructions=self.cfg.ops.instructions["mutex_lock"])
-        m = self.dpu.mutex(name)
-        yield from self._sync_wait(m.lock(self.id), f"mutex {name!r}", self._env.now)
-
-    def mutex_unlock(self, name: str = "mutex") -> Generator:
-        self.dpu.mutex(name).unlock(self.id)
-        yield from self.compute(instructions=self.cfg.ops.instructions["mutex_unlock"])
-
-    def handshake_notify(self) -> Generator:
-        yield from self.compute(instructions=self.cfg.ops.instructions["handshake"])
-        yield from self._sync_wait(self.dpu.handshakes.notify(self.id), "handshake_notify", self._env.now)
-
-    def handshake_wait_for(self, notifier: int) -> Generator:
-        yield from self.compute(instructions=self.cfg.ops.instructions["handshake"])
-        ev = self.dpu.handshakes.wait_for(self.id, notifier, self.nr_tasklets)
-        yield from self._sync_wait(ev, f"handshake from tasklet {notifier}", self._env.now)
 
     # ---- WRAM heap
     def mem_alloc(self, nbytes: int) -> int:

@@ -181,7 +181,7 @@ def writes(s: Shape) -> dict:
 
 
 KERNEL = Kernel(
-    name="bfs",
+    name="bfs", fixed_phases=True,
     symbols=(Symbol(PARAMS_SYMBOL, MRAM, PARAMS_BYTES), MRAM_HEAP_SYMBOL),
     program=program, shape=shape, signature=signature, functional=functional, writes=writes,
     args_symbol=PARAMS_SYMBOL,

@@ -22,6 +22,7 @@ from functools import lru_cache
 import numba
 import numpy as np
 
+from pimsim.hw.dpu import TRACE_COMPUTE, TRACE_READ
 from pimsim.kernel import WRAM, DpuMemory, Kernel, Symbol
 from pimsim.kernels._prim import HEAP, MRAM_HEAP_SYMBOL, args_symbol, prologue
 
@@ -151,22 +152,33 @@ def _tasklet_trace(s: Shape, tid: int, nr_tasklets: int):
     return kind, addrs, scanned
 
 
+def tasklet_ops(s: Shape, tid: int, nr_tasklets: int, c_query: float, c_iter: float, c_scan: float):
+    """The tasklet's verbs as a trace (TaskletContext.run_trace): per query, its op-mix then
+    the 8 B read of the key; the two unused block reads; per search step, the block read then
+    the scan of `scanned` elements."""
+    kind, addrs, scanned = _tasklet_trace(s, tid, nr_tasklets)
+    rows = np.where(kind == READ_AUX, 1, 2)
+    first = np.cumsum(rows) - rows
+    n = int(rows.sum())
+    op = np.full(n, TRACE_READ, np.int8)
+    value = np.zeros(n)
+    addr = np.zeros(n, np.int64)
+    q, aux, step = first[kind == READ_QUERY], first[kind == READ_AUX], first[kind == READ_SEARCH]
+    op[q], value[q] = TRACE_COMPUTE, c_query
+    value[q + 1], addr[q + 1] = 8, addrs[kind == READ_QUERY]
+    value[aux], addr[aux] = BLOCK, addrs[kind == READ_AUX]
+    value[step], addr[step] = BLOCK, addrs[kind == READ_SEARCH]
+    op[step + 1], value[step + 1] = TRACE_COMPUTE, c_iter + c_scan * scanned[kind == READ_SEARCH]
+    return op, value, addr
+
+
 def program(ctx, s: Shape):
     yield from prologue(ctx)
-    c_query, c_iter, c_scan = ctx.cost(PER_QUERY), ctx.cost(PER_ITER), ctx.cost(PER_SCAN)
     ctx.mem_alloc(BLOCK)
     ctx.mem_alloc(BLOCK)
     ctx.mem_alloc(BLOCK)
-    kind, addrs, scanned = _tasklet_trace(s, ctx.id, ctx.nr_tasklets)
-    for k, a, n in zip(kind.tolist(), addrs.tolist(), scanned.tolist()):
-        if k == READ_QUERY:
-            yield from ctx.compute(instructions=c_query)
-            yield from ctx.dma_read(8, a)
-        elif k == READ_AUX:
-            yield from ctx.dma_read(BLOCK, a)
-        else:
-            yield from ctx.dma_read(BLOCK, a)
-            yield from ctx.compute(instructions=c_iter + c_scan * n)
+    costs = ctx.cost(PER_QUERY), ctx.cost(PER_ITER), ctx.cost(PER_SCAN)
+    yield from ctx.run_trace(*tasklet_ops(s, ctx.id, ctx.nr_tasklets, *costs))
 
 
 def functional(mem: DpuMemory, args: np.ndarray, nr_tasklets: int) -> None:
@@ -181,7 +193,7 @@ def functional(mem: DpuMemory, args: np.ndarray, nr_tasklets: int) -> None:
 
 
 KERNEL = Kernel(
-    name="bs",
+    name="bs", fixed_phases=True,
     symbols=(args_symbol(ARGS.itemsize), Symbol(RESULTS, WRAM, MAX_TASKLETS * RESULT.itemsize), MRAM_HEAP_SYMBOL),
     program=program, shape=shape, signature=signature, functional=functional,
     writes=lambda s: {RESULTS: MAX_TASKLETS * RESULT.itemsize},

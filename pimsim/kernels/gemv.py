@@ -146,7 +146,7 @@ def functional(mem: DpuMemory, args: np.ndarray, nr_tasklets: int) -> None:
 
 
 KERNEL = Kernel(
-    name="gemv", symbols=(args_symbol(ARGS.itemsize), MRAM_HEAP_SYMBOL),
+    name="gemv", fixed_phases=True, symbols=(args_symbol(ARGS.itemsize), MRAM_HEAP_SYMBOL),
     program=program, shape=shape, signature=lambda s: s, functional=functional,
     writes=lambda s: {HEAP: s.c_offset + s.max_rows * T.itemsize},
 )

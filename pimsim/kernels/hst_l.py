@@ -131,7 +131,7 @@ def make_kernel(nr_histo: int) -> Kernel:
         out[:] = _hst_shared(a, s.bins, nr_tasklets, nr_histo, s.block // T.itemsize, DEPTH)
 
     return Kernel(
-        name=f"hst_l[NR_HISTO={nr_histo}]", symbols=(args_symbol(ARGS.itemsize), MRAM_HEAP_SYMBOL),
+        name=f"hst_l[NR_HISTO={nr_histo}]", fixed_phases=True, symbols=(args_symbol(ARGS.itemsize), MRAM_HEAP_SYMBOL),
         program=program, shape=shape, signature=lambda s: s, functional=functional,
         writes=lambda s: {HEAP: s.transfer_size + s.bins * T.itemsize},
         # WRAM shared histograms are heap allocations (mem_alloc), checked when they happen

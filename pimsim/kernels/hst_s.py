@@ -127,7 +127,7 @@ def functional(mem: DpuMemory, args: np.ndarray, nr_tasklets: int) -> None:
 
 
 KERNEL = Kernel(
-    name="hst_s", symbols=(args_symbol(ARGS.itemsize), MRAM_HEAP_SYMBOL),
+    name="hst_s", fixed_phases=True, symbols=(args_symbol(ARGS.itemsize), MRAM_HEAP_SYMBOL),
     program=program, shape=shape, signature=lambda s: s, functional=functional,
     writes=lambda s: {HEAP: s.transfer_size + s.bins * T.itemsize},
 )

@@ -39,7 +39,7 @@ def functional(mem, args: np.ndarray, nr_tasklets: int) -> None:
 
 
 KERNEL = Kernel(
-    name="mlp", symbols=(args_symbol(ARGS.itemsize), MRAM_HEAP_SYMBOL),
+    name="mlp", fixed_phases=True, symbols=(args_symbol(ARGS.itemsize), MRAM_HEAP_SYMBOL),
     program=program, shape=shape, signature=lambda s: s, functional=functional,
     writes=lambda s: {HEAP: s.c_offset + s.max_rows * T.itemsize},
 )

@@ -220,7 +220,7 @@ def writes(s: Shape) -> dict:
 
 
 KERNEL = Kernel(
-    name="spmv",
+    name="spmv", fixed_phases=True,
     symbols=(Symbol(PARAMS_SYMBOL, MRAM, PARAMS.itemsize), MRAM_HEAP_SYMBOL),
     program=program, shape=shape, signature=signature, functional=functional, writes=writes,
     args_symbol=PARAMS_SYMBOL,

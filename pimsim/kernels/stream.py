@@ -59,7 +59,7 @@ def functional(mem: DpuMemory, args: np.ndarray, nr_tasklets: int) -> None:
 
 
 KERNEL = Kernel(
-    name="stream",
+    name="stream", fixed_phases=True,
     symbols=(Symbol("DPU_INPUT_ARGUMENTS", WRAM, ARGS.itemsize), Symbol("MRAM", MRAM, 64 << 20)),
     program=program, shape=shape, signature=lambda s: s, functional=functional,
 )

@@ -142,7 +142,7 @@ def functional(mem: DpuMemory, args: np.ndarray, nr_tasklets: int) -> None:
 
 
 KERNEL = Kernel(
-    name="ts",
+    name="ts", fixed_phases=True,
     symbols=(args_symbol(ARGS.itemsize), Symbol(RESULTS, WRAM, MAX_TASKLETS * RESULT.itemsize), MRAM_HEAP_SYMBOL),
     program=program, shape=shape, signature=lambda s: s, functional=functional,
     writes=lambda s: {RESULTS: MAX_TASKLETS * RESULT.itemsize},

@@ -70,7 +70,7 @@ def functional(mem: DpuMemory, args: np.ndarray, nr_tasklets: int) -> None:
 
 
 KERNEL = Kernel(
-    name="va", symbols=(args_symbol(ARGS.itemsize), MRAM_HEAP_SYMBOL),
+    name="va", fixed_phases=True, symbols=(args_symbol(ARGS.itemsize), MRAM_HEAP_SYMBOL),
     program=program, shape=shape, signature=lambda s: s, functional=functional,
     writes=lambda s: {HEAP: s.transfer_size + s.size},
 )
