@@ -29,17 +29,48 @@ _SAME_FINISH = 1e-9          # as pimsim.hw.pipeline: tags this close finish tog
 OK, ERR_UNLOCK, ERR_RELOCK, ERR_DEADLOCK = 0, 1, 2, 3
 
 
-class PhaseRecorder(TaskletContext):
-    """A tasklet context whose primitives append (kind, instructions, integer) to a list."""
+class Tape:
+    """Recorded phases: (kind, instructions, integer argument) rows, taken one at a time from
+    verbs and a block at a time from traces, joined into arrays at the end."""
 
-    def __init__(self, dpu: Dpu, tasklet_id: int, kinds: list, fvals: list, ivals: list):
-        super().__init__(dpu, tasklet_id)
-        self.kinds, self.fvals, self.ivals = kinds, fvals, ivals
+    def __init__(self) -> None:
+        self.kinds: list = []
+        self.fvals: list = []
+        self.ivals: list = []
+        self.blocks: list = []       # (kinds, fvals, ivals) arrays, in order
+        self.length = 0
 
-    def _add(self, kind: int, fval: float, ival: int) -> None:
+    def add(self, kind: int, fval: float, ival: int) -> None:
         self.kinds.append(kind)
         self.fvals.append(fval)
         self.ivals.append(ival)
+        self.length += 1
+
+    def add_block(self, kinds: np.ndarray, fvals: np.ndarray, ivals: np.ndarray) -> None:
+        self._flush()
+        self.blocks.append((kinds, fvals, ivals))
+        self.length += kinds.size
+
+    def _flush(self) -> None:
+        if self.kinds:
+            self.blocks.append((np.array(self.kinds, np.int8), np.array(self.fvals, np.float64),
+                                np.array(self.ivals, np.int64)))
+            self.kinds, self.fvals, self.ivals = [], [], []
+
+    def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        self._flush()
+        if not self.blocks:
+            return np.zeros(0, np.int8), np.zeros(0, np.float64), np.zeros(0, np.int64)
+        return tuple(np.concatenate([b[i] for b in self.blocks]) for i in range(3))
+
+
+class PhaseRecorder(TaskletContext):
+    """A tasklet context whose primitives write their phase onto a tape instead of waiting."""
+
+    def __init__(self, dpu: Dpu, tasklet_id: int, tape: Tape):
+        super().__init__(dpu, tasklet_id)
+        self._add = tape.add
+        self.tape = tape
 
     # Verbs return () instead of a generator: `yield from ()` is free, and recording is the
     # replay's hot path.
@@ -95,9 +126,7 @@ class PhaseRecorder(TaskletContext):
                 for size in np.unique(nbytes[op[dma] == code]).tolist():
                     service[(op[dma] == code) & (nbytes == size)] = self.dpu.dma.service_ps(direction, size)
             ivals[xfer] = service
-        self.kinds.extend(kinds.tolist())
-        self.fvals.extend(fvals.tolist())
-        self.ivals.extend(ivals.tolist())
+        self.tape.add_block(kinds, fvals, ivals)
         return ()
 
     def _barrier(self, b: Barrier) -> Generator:
@@ -119,157 +148,36 @@ class PhaseRecorder(TaskletContext):
 def record(program: Program, shape: Any, dpu: Dpu) -> tuple[np.ndarray, ...]:
     """Run every tasklet's program once against a recorder; return the phases as flat arrays
     (starts per tasklet, kind, instructions, integer argument) and the barrier counts."""
-    kinds: list = []
-    fvals: list = []
-    ivals: list = []
+    tape = Tape()
     starts = [0]
     for t in range(dpu.nr_tasklets):
-        for value in program(PhaseRecorder(dpu, t, kinds, fvals, ivals), shape):
+        for value in program(PhaseRecorder(dpu, t, tape), shape):
             raise PimsimError(f"tasklet {t}'s program yielded {value!r} outside the tasklet verbs")
-        starts.append(len(kinds))
+        starts.append(tape.length)
     counts = np.array([b.count for b in dpu.barriers.values()], np.int64)
-    return (np.array(starts, np.int64), np.array(kinds, np.int8), np.array(fvals, np.float64),
-            np.array(ivals, np.int64), counts)
+    return (np.array(starts, np.int64), *tape.arrays(), counts)
 
 
-# State slots of the replay (int64 array S, float64 array F).
-_SEQ, _LAST, _GEN, _K, _JOBSEQ, _T_TIME, _T_SEQ, _T_ON, _FREE_AT, _STATUS, _HEAD, _NEXT = range(12)
-_V, _CAP = 0, 1
+# The replay keeps the model's state in local variables and per-tasklet arrays, and its
+# helpers take and return scalars only: numba reference-counts every array handed to a
+# function, which would cost more than the model's own arithmetic.
+
+@numba.njit(cache=True)
+def _ps_per_instruction(k, capacity, cycle_ps, interval, width):
+    """As RevolverPipeline._ps_per_instruction."""
+    return cycle_ps * max(interval, k / (width * capacity))
 
 
-@numba.njit(cache=True, inline='always')
-def _ps_per_instruction(F, k, cycle_ps, interval, width):
-    return cycle_ps * max(interval, k / (width * F[_CAP]))
-
-
-@numba.njit(cache=True, inline='always')
-def _advance(S, F, now, cycle_ps, interval, width):
-    if S[_K] and now > S[_LAST]:
-        F[_V] += (now - S[_LAST]) / _ps_per_instruction(F, S[_K], cycle_ps, interval, width)
-    S[_LAST] = now
-
-
-@numba.njit(cache=True, inline='always')
-def _earliest(j_on, j_tag, j_seq):
-    best = -1
-    for t in range(j_on.size):
-        if j_on[t] and (best < 0 or j_tag[t] < j_tag[best] or (j_tag[t] == j_tag[best] and j_seq[t] < j_seq[best])):
-            best = t
-    return best
-
-
-@numba.njit(cache=True, inline='always')
-def _schedule(S, F, now, j_on, j_tag, j_seq, cycle_ps, interval, width):
-    S[_GEN] += 1
-    if S[_K] == 0:
-        S[_T_ON] = 0
-        return
-    t = S[_HEAD]
-    delay = np.rint((j_tag[t] - F[_V]) * _ps_per_instruction(F, S[_K], cycle_ps, interval, width))
-    S[_T_TIME] = now + max(0, np.int64(delay))
-    S[_T_SEQ] = S[_SEQ]
-    S[_SEQ] += 1
-    S[_T_ON] = 1
-
-
-@numba.njit(cache=True, inline='always')
-def _set_capacity(S, F, now, capacity, j_on, j_tag, j_seq, cycle_ps, interval, width):
-    if capacity == F[_CAP]:
-        return
-    _advance(S, F, now, cycle_ps, interval, width)
-    F[_CAP] = capacity
-    _schedule(S, F, now, j_on, j_tag, j_seq, cycle_ps, interval, width)
-
-
-@numba.njit(cache=True, inline='always')
-def _post(S, e_on, e_time, e_seq, e_kind, t, time, kind):
-    e_on[t] = True
-    e_time[t] = time
-    e_seq[t] = S[_SEQ]
-    S[_SEQ] += 1
-    e_kind[t] = kind
-    if S[_NEXT] < 0 or time < e_time[S[_NEXT]]:      # a later-numbered event loses ties
-        S[_NEXT] = t
-
-
-@numba.njit(cache=True, inline='always')
-def _run(t, now, S, F, pc, ends, kinds, fvals, ivals, wait_start, finished,
-         j_on, j_tag, j_seq, e_on, e_time, e_seq, e_kind,
-         b_count, b_n, b_wait, m_owner, m_queue, m_head, m_len, cycle_ps, interval, width, stall):
-    """Tasklet t runs its phases from pc[t] until it blocks or ends."""
-    nr = pc.size
-    while True:
-        p = pc[t]
-        if p == ends[t]:
-            finished[t] = now
-            return
-        kind = kinds[p]
-        wait_start[t] = now
-        if kind == EXEC:
-            if fvals[p] <= 0:
-                _post(S, e_on, e_time, e_seq, e_kind, t, now, _RESUME)
-                return
-            _advance(S, F, now, cycle_ps, interval, width)
-            j_on[t] = True
-            j_tag[t] = F[_V] + fvals[p]
-            j_seq[t] = S[_JOBSEQ]
-            S[_JOBSEQ] += 1
-            S[_K] += 1
-            if S[_HEAD] < 0 or j_tag[t] < j_tag[S[_HEAD]]:
-                S[_HEAD] = t
-            _schedule(S, F, now, j_on, j_tag, j_seq, cycle_ps, interval, width)
-            return
-        if kind == XFER:
-            was_idle = S[_FREE_AT] <= now
-            S[_FREE_AT] = max(now, S[_FREE_AT]) + ivals[p]
-            _post(S, e_on, e_time, e_seq, e_kind, t, S[_FREE_AT], _DMA_DONE)
-            if stall > 0 and was_idle:
-                _set_capacity(S, F, now, 1.0 - stall, j_on, j_tag, j_seq, cycle_ps, interval, width)
-            return
-        if kind == BARRIER:
-            b = ivals[p]
-            b_wait[b, b_n[b]] = t
-            b_n[b] += 1
-            if b_n[b] == b_count[b]:
-                for i in range(b_n[b]):
-                    _post(S, e_on, e_time, e_seq, e_kind, b_wait[b, i], now, _RESUME)
-                b_n[b] = 0
-            return
-        m = ivals[p]
-        if kind == LOCK:
-            if m_owner[m] == t:
-                S[_STATUS] = ERR_RELOCK
-                return
-            if m_owner[m] < 0:
-                m_owner[m] = t
-                _post(S, e_on, e_time, e_seq, e_kind, t, now, _RESUME)
-            else:
-                m_queue[m, (m_head[m] + m_len[m]) % nr] = t
-                m_len[m] += 1
-            return
-        # UNLOCK: hand the mutex to the first waiter, then go on without blocking
-        if m_owner[m] != t:
-            S[_STATUS] = ERR_UNLOCK
-            return
-        if m_len[m]:
-            nxt = m_queue[m, m_head[m]]
-            m_head[m] = (m_head[m] + 1) % nr
-            m_len[m] -= 1
-            m_owner[m] = nxt
-            _post(S, e_on, e_time, e_seq, e_kind, nxt, now, _RESUME)
-        else:
-            m_owner[m] = -1
-        pc[t] += 1
+@numba.njit(cache=True)
+def _timer_at(now, head_tag, v, k, capacity, cycle_ps, interval, width):
+    """As RevolverPipeline._schedule: when the first job finishes, at the current rate."""
+    delay = np.rint((head_tag - v) * _ps_per_instruction(k, capacity, cycle_ps, interval, width))
+    return now + max(0, np.int64(delay))
 
 
 @numba.njit(cache=True)
 def _replay(starts, kinds, fvals, ivals, b_count, nr_mutexes, cycle_ps, interval, width, stall):
     nr = starts.size - 1
-    S = np.zeros(12, np.int64)
-    S[_HEAD] = -1                 # the pipeline job that finishes first
-    S[_NEXT] = -1                 # the tasklet whose wake-up comes first
-    F = np.zeros(2, np.float64)
-    F[_CAP] = 1.0
     pc = starts[:-1].copy()
     ends = starts[1:].copy()
     wait_start = np.zeros(nr, np.int64)
@@ -278,9 +186,11 @@ def _replay(starts, kinds, fvals, ivals, b_count, nr_mutexes, cycle_ps, interval
     compute_ps = np.zeros(nr, np.int64)
     dma_ps = np.zeros(nr, np.int64)
     sync_ps = np.zeros(nr, np.int64)
+    # pipeline jobs (one per tasklet at most): finish tag and arrival number
     j_on = np.zeros(nr, np.bool_)
     j_tag = np.zeros(nr, np.float64)
     j_seq = np.zeros(nr, np.int64)
+    # wake-ups (one per tasklet at most): time, scheduling number, kind
     e_on = np.zeros(nr, np.bool_)
     e_time = np.zeros(nr, np.int64)
     e_seq = np.zeros(nr, np.int64)
@@ -291,42 +201,168 @@ def _replay(starts, kinds, fvals, ivals, b_count, nr_mutexes, cycle_ps, interval
     m_queue = np.zeros((nr_mutexes, nr), np.int64)
     m_head = np.zeros(nr_mutexes, np.int64)
     m_len = np.zeros(nr_mutexes, np.int64)
-    # SimPy starts the tasklet processes (urgent events) in order before anything else at t=0.
-    for t in range(nr):
-        _run(t, 0, S, F, pc, ends, kinds, fvals, ivals, wait_start, finished, j_on, j_tag, j_seq,
-             e_on, e_time, e_seq, e_kind, b_count, b_n, b_wait, m_owner, m_queue, m_head, m_len,
-             cycle_ps, interval, width, stall)
-    while S[_STATUS] == OK:
-        # the next event: the earliest (time, scheduling order) of the pipeline timer and the
-        # tasklets' pending wake-ups
-        who = S[_NEXT]
-        timer = S[_T_ON] == 1 and (who < 0 or S[_T_TIME] < e_time[who]
-                                   or (S[_T_TIME] == e_time[who] and S[_T_SEQ] < e_seq[who]))
-        if timer:
-            now = S[_T_TIME]
-            S[_T_ON] = 0
-            _advance(S, F, now, cycle_ps, interval, width)
-            F[_V] = j_tag[S[_HEAD]]
-            while True:
-                t = S[_HEAD]
-                if t < 0 or j_tag[t] > F[_V] + _SAME_FINISH:
+
+    seq = 0              # scheduling order of events, as SimPy's event ids
+    v = 0.0              # pipeline: virtual instructions served per job
+    last = 0             # pipeline: when v was last advanced
+    capacity = 1.0
+    k = 0                # jobs in the pipeline
+    head = -1            # the job that finishes first
+    jobseq = 0
+    t_on, t_time, t_seq = False, 0, 0      # the one live pipeline timer
+    free_at = 0          # DMA engine
+    nxt = -1             # the tasklet whose wake-up comes first
+    status = OK
+    now = 0
+    # SimPy starts the tasklet processes (urgent events) in order before anything else at t=0,
+    # so tasklets 0..nr-1 run first; afterwards `running` is the tasklet an event woke.
+    running = 0
+    started = 1
+    while status == OK:
+        if running >= 0:
+            t = running
+            while True:                         # tasklet t runs until it blocks or ends
+                p = pc[t]
+                if p == ends[t]:
+                    finished[t] = now
                     break
-                j_on[t] = False
-                S[_K] -= 1
-                S[_HEAD] = _earliest(j_on, j_tag, j_seq)
-                _post(S, e_on, e_time, e_seq, e_kind, t, now, _RESUME)
-            _schedule(S, F, now, j_on, j_tag, j_seq, cycle_ps, interval, width)
+                kind = kinds[p]
+                wait_start[t] = now
+                post = -1                       # the tasklet to wake at `now`, if any
+                if kind == EXEC:
+                    if fvals[p] <= 0:
+                        post = t
+                    else:
+                        if k and now > last:
+                            v += (now - last) / _ps_per_instruction(k, capacity, cycle_ps, interval, width)
+                        last = now
+                        j_on[t] = True
+                        j_tag[t] = v + fvals[p]
+                        j_seq[t] = jobseq
+                        jobseq += 1
+                        k += 1
+                        if head < 0 or j_tag[t] < j_tag[head]:
+                            head = t
+                        t_time = _timer_at(now, j_tag[head], v, k, capacity, cycle_ps, interval, width)
+                        t_seq, t_on = seq, True
+                        seq += 1
+                elif kind == XFER:
+                    was_idle = free_at <= now
+                    free_at = max(now, free_at) + ivals[p]
+                    e_on[t], e_time[t], e_seq[t], e_kind[t] = True, free_at, seq, _DMA_DONE
+                    seq += 1
+                    if nxt < 0 or free_at < e_time[nxt]:
+                        nxt = t
+                    if stall > 0 and was_idle and capacity != 1.0 - stall:
+                        if k and now > last:
+                            v += (now - last) / _ps_per_instruction(k, capacity, cycle_ps, interval, width)
+                        last = now
+                        capacity = 1.0 - stall
+                        if k:
+                            t_time = _timer_at(now, j_tag[head], v, k, capacity, cycle_ps, interval, width)
+                            t_seq, t_on = seq, True
+                            seq += 1
+                        else:
+                            t_on = False
+                elif kind == BARRIER:
+                    b = ivals[p]
+                    b_wait[b, b_n[b]] = t
+                    b_n[b] += 1
+                    if b_n[b] == b_count[b]:
+                        for i in range(b_n[b]):
+                            w = b_wait[b, i]
+                            e_on[w], e_time[w], e_seq[w], e_kind[w] = True, now, seq, _RESUME
+                            seq += 1
+                            if nxt < 0 or now < e_time[nxt]:
+                                nxt = w
+                        b_n[b] = 0
+                elif kind == LOCK:
+                    m = ivals[p]
+                    if m_owner[m] == t:
+                        status = ERR_RELOCK
+                    elif m_owner[m] < 0:
+                        m_owner[m] = t
+                        post = t
+                    else:
+                        m_queue[m, (m_head[m] + m_len[m]) % nr] = t
+                        m_len[m] += 1
+                else:                           # UNLOCK: wake the first waiter, go on
+                    m = ivals[p]
+                    if m_owner[m] != t:
+                        status = ERR_UNLOCK
+                        break
+                    if m_len[m]:
+                        w = m_queue[m, m_head[m]]
+                        m_head[m] = (m_head[m] + 1) % nr
+                        m_len[m] -= 1
+                        m_owner[m] = w
+                        e_on[w], e_time[w], e_seq[w], e_kind[w] = True, now, seq, _RESUME
+                        seq += 1
+                        if nxt < 0 or now < e_time[nxt]:
+                            nxt = w
+                    else:
+                        m_owner[m] = -1
+                    pc[t] += 1
+                    continue
+                if post >= 0:
+                    e_on[post], e_time[post], e_seq[post], e_kind[post] = True, now, seq, _RESUME
+                    seq += 1
+                    if nxt < 0 or now < e_time[nxt]:
+                        nxt = post
+                break
+            running = -1
+            if started < nr:
+                running = started
+                started += 1
             continue
-        if who < 0:
+        # the next event: the earlier (time, scheduling order) of the timer and the first wake-up
+        if t_on and (nxt < 0 or t_time < e_time[nxt] or (t_time == e_time[nxt] and t_seq < e_seq[nxt])):
+            # RevolverPipeline._on_timer: the first job(s) finish
+            now = t_time
+            t_on = False
+            if now > last:
+                v += (now - last) / _ps_per_instruction(k, capacity, cycle_ps, interval, width)
+            last = now
+            v = j_tag[head]
+            while head >= 0 and j_tag[head] <= v + _SAME_FINISH:
+                w = head
+                j_on[w] = False
+                k -= 1
+                head = -1
+                for i in range(nr):
+                    if j_on[i] and (head < 0 or j_tag[i] < j_tag[head] or (j_tag[i] == j_tag[head] and j_seq[i] < j_seq[head])):
+                        head = i
+                e_on[w], e_time[w], e_seq[w], e_kind[w] = True, now, seq, _RESUME
+                seq += 1
+                if nxt < 0 or now < e_time[nxt]:
+                    nxt = w
+            if k:
+                t_time = _timer_at(now, j_tag[head], v, k, capacity, cycle_ps, interval, width)
+                t_seq, t_on = seq, True
+                seq += 1
+            continue
+        if nxt < 0:
             break
-        t = who
+        t = nxt
         now = e_time[t]
         e_on[t] = False
-        S[_NEXT] = _earliest(e_on, e_time, e_seq)
+        nxt = -1                                # (a loop here: numba would refcount arrays passed to a helper)
+        for w in range(nr):
+            if e_on[w] and (nxt < 0 or e_time[w] < e_time[nxt] or (e_time[w] == e_time[nxt] and e_seq[w] < e_seq[nxt])):
+                nxt = w
         p = pc[t]
         if e_kind[t] == _DMA_DONE:
-            if stall > 0 and S[_FREE_AT] <= now:
-                _set_capacity(S, F, now, 1.0, j_on, j_tag, j_seq, cycle_ps, interval, width)
+            if stall > 0 and free_at <= now and capacity != 1.0:   # DmaEngine._check_idle
+                if k and now > last:
+                    v += (now - last) / _ps_per_instruction(k, capacity, cycle_ps, interval, width)
+                last = now
+                capacity = 1.0
+                if k:
+                    t_time = _timer_at(now, j_tag[head], v, k, capacity, cycle_ps, interval, width)
+                    t_seq, t_on = seq, True
+                    seq += 1
+                else:
+                    t_on = False
             dma_ps[t] += now - wait_start[t]
         elif kinds[p] == EXEC:
             instructions[t] += fvals[p]
@@ -334,12 +370,10 @@ def _replay(starts, kinds, fvals, ivals, b_count, nr_mutexes, cycle_ps, interval
         else:
             sync_ps[t] += now - wait_start[t]
         pc[t] += 1
-        _run(t, now, S, F, pc, ends, kinds, fvals, ivals, wait_start, finished, j_on, j_tag, j_seq,
-             e_on, e_time, e_seq, e_kind, b_count, b_n, b_wait, m_owner, m_queue, m_head, m_len,
-             cycle_ps, interval, width, stall)
-    if S[_STATUS] == OK and finished.min() < 0:
-        S[_STATUS] = ERR_DEADLOCK
-    return S[_STATUS], finished, instructions, compute_ps, dma_ps, sync_ps
+        running = t
+    if status == OK and finished.min() < 0:
+        status = ERR_DEADLOCK
+    return status, finished, instructions, compute_ps, dma_ps, sync_ps
 
 
 def replay(program: Program, shape: Any, dpu: Dpu):
