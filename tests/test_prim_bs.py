@@ -52,3 +52,19 @@ def test_dpus_with_equally_long_searches_share_one_timing_class(monkeypatch):
     slow = prim.run("BS", dpus=dpus, tasklets=4, size=size, params={"queries": queries * 4}, timing_only=True)
     assert slow.launches[0].nr_classes == dpus
     assert fast.time_ps == slow.time_ps and fast.dpu_cycles == slow.dpu_cycles
+
+
+def test_past_the_end_shortcut_agrees_with_the_traced_digest():
+    """The signature skips the trace when every key exceeds the array; the traces it skips are
+    indeed all alike (and unlike a DPU whose keys fall inside the array)."""
+
+    def traced(s):
+        kind, _, scanned, _ = K.trace(np.zeros(0, np.int64), True, s.input_size, s.first_query,
+                                      s.slice_per_dpu, 0, s.slice_per_dpu, K.BLOCK)
+        return kind.tobytes() + scanned.tobytes()
+
+    past = [K.Shape(4096, 512, q) for q in (4097, 5000, 90_001)]
+    assert len({traced(s) for s in past}) == 1
+    assert len({K.signature(s) for s in past}) == 1
+    inside = K.Shape(4096, 512, 1024)
+    assert traced(inside) != traced(past[0]) and K.signature(inside) != K.signature(past[0])

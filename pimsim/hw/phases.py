@@ -91,41 +91,42 @@ class PhaseRecorder(TaskletContext):
         op, value, mram_addr = np.asarray(op), np.asarray(value), np.asarray(mram_addr, np.int64)
         dma = op != TRACE_COMPUTE
         cfg = self.cfg
-        if dma.any():
-            nbytes = value[dma].astype(np.int64)
-            if (value[dma] != nbytes).any():
-                bad = int(np.nonzero(dma)[0][np.nonzero(value[dma] != nbytes)[0][0]])
-                raise DmaError(f"tasklet {self.id}: trace row {bad}: DMA size {value[bad]!r} is not a whole number of bytes")
-            addr = mram_addr[dma]
-            legal = ((nbytes >= cfg.dma.min_bytes) & (nbytes <= cfg.dma.max_bytes) & (nbytes % cfg.dma.multiple_bytes == 0)
-                     & (addr % cfg.dma.align_bytes == 0) & (addr >= 0) & (addr + nbytes <= cfg.dpu.mram_bytes) & (nbytes <= cfg.dpu.wram_bytes))
-            if not legal.all():
-                k = int(np.nonzero(~legal)[0][0])      # let the one definition of the rules say why
-                check_dma(cfg.dma, READ if op[dma][k] == TRACE_READ else WRITE, int(nbytes[k]), int(addr[k]), 0,
-                          cfg.dpu.mram_bytes, cfg.dpu.wram_bytes, who=f"tasklet {self.id}")
-            for code, direction in ((TRACE_READ, READ), (TRACE_WRITE, WRITE)):
-                mine = op[dma] == code
-                for size in np.unique(nbytes[mine]).tolist():
-                    same = mine & (nbytes == size)
-                    self.dpu.dma.account(direction, size, int(addr[same].max()), int(same.sum()))
-        # every DMA row becomes (issue instructions,) transfer; every compute row one EXEC
         issue = cfg.ops.instructions["dma_issue"]
-        per_row = np.where(dma, 2 if issue else 1, 1)
+        # every DMA row becomes (its issuing instructions,) a transfer; every compute row an EXEC
+        per_row = 1 + (dma if issue else 0)
         first = np.cumsum(per_row) - per_row                  # first phase of each row
-        total = int(per_row.sum())
+        total = int(first[-1] + per_row[-1]) if op.size else 0
         kinds = np.full(total, EXEC, np.int8)
         fvals = np.zeros(total)
         ivals = np.zeros(total, np.int64)
         fvals[first[~dma]] = value[~dma]
-        xfer = first[dma] + (1 if issue else 0)
-        kinds[xfer] = XFER
-        fvals[first[dma]] = issue if issue else 0.0
         if dma.any():
-            service = np.zeros(xfer.size, np.int64)
-            for code, direction in ((TRACE_READ, READ), (TRACE_WRITE, WRITE)):
-                for size in np.unique(nbytes[op[dma] == code]).tolist():
-                    service[(op[dma] == code) & (nbytes == size)] = self.dpu.dma.service_ps(direction, size)
-            ivals[xfer] = service
+            rows = np.nonzero(dma)[0]
+            nbytes = value[rows].astype(np.int64)
+            if (value[rows] != nbytes).any():
+                bad = int(rows[np.nonzero(value[rows] != nbytes)[0][0]])
+                raise DmaError(f"tasklet {self.id}: trace row {bad}: DMA size {value[bad]!r} is not a whole number of bytes")
+            addr, write = mram_addr[rows], op[rows] == TRACE_WRITE
+            legal = ((nbytes >= cfg.dma.min_bytes) & (nbytes <= cfg.dma.max_bytes) & (nbytes % cfg.dma.multiple_bytes == 0)
+                     & (addr % cfg.dma.align_bytes == 0) & (addr >= 0) & (addr + nbytes <= cfg.dpu.mram_bytes)
+                     & (nbytes <= cfg.dpu.wram_bytes))
+            if not legal.all():
+                k = int(np.nonzero(~legal)[0][0])      # let the one definition of the rules say why
+                check_dma(cfg.dma, WRITE if write[k] else READ, int(nbytes[k]), int(addr[k]), 0,
+                          cfg.dpu.mram_bytes, cfg.dpu.wram_bytes, who=f"tasklet {self.id}")
+            # book the transfers per (direction, size); the engine time of each from a table
+            service = np.zeros((2, cfg.dma.max_bytes + 1), np.int64)
+            for w, direction in ((0, READ), (1, WRITE)):
+                mine = write == bool(w)
+                counts = np.bincount(nbytes[mine], minlength=cfg.dma.max_bytes + 1)
+                for size in np.nonzero(counts)[0].tolist():
+                    top = int(addr[mine][nbytes[mine] == size].max()) if w else 0
+                    self.dpu.dma.account(direction, size, top, int(counts[size]))
+                    service[w, size] = self.dpu.dma.service_ps(direction, size)
+            xfer = first[rows] + (1 if issue else 0)
+            kinds[xfer] = XFER
+            fvals[first[rows]] = issue if issue else 0.0
+            ivals[xfer] = service[write.astype(np.int64), nbytes]
         self.tape.add_block(kinds, fvals, ivals)
         return ()
 
