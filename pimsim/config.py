@@ -7,6 +7,7 @@ hardware numbers, so a preset that forgets one is an error, not a silent guess.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
 import math
@@ -153,6 +154,11 @@ class SystemConfig:
 
     def hash(self) -> str:
         """Stable hash of every modelled number (not the name/description/path)."""
+        return self._hash
+
+    @functools.cached_property
+    def _hash(self) -> str:
+        # computed once per (immutable) config: every simulated DPU's provenance carries it
         d = to_dict(self)
         for k in ("name", "description", "source_path", "calibration"):
             d.pop(k, None)

@@ -99,6 +99,20 @@ def _writes(ctx, n: int, mram: int, wram: int):
         yield from ctx.dma_write(8, mram, wram, count=n)
 
 
+_COSTS: dict = {}
+
+
+def _costs(cfg):
+    """Instructions of each op-mix constant above under `cfg` (costed once per preset: BFS
+    runs thousands of short tasklet programs)."""
+    table = _COSTS.get(cfg.hash())
+    if table is None:
+        mixes = (LOAD8, STORE8, LOAD4, STORE4, UPD_TILE, UPD_NZ, UPD_OWN, UPD_BIT_TEST, UPD_BIT_SET,
+                 EXP_NODE, EXP_FRONTIER, EXP_EDGE, EXP_HIT)
+        table = _COSTS[cfg.hash()] = {id(m): cfg.ops.cost(m) for m in mixes}
+    return lambda mix: table[id(mix)]
+
+
 def program(ctx, s: Shape):
     yield from prologue(ctx)
     w = ctx.mem_alloc(PARAMS_BYTES)
@@ -107,7 +121,7 @@ def program(ctx, s: Shape):
         return
     cache = ctx.mem_alloc(8)
     node_ptrs_m, neighbors_m, node_level_m, visited_m, current_m, next_m = s.layout
-    c = ctx.cost
+    c = _costs(ctx.cfg)
     tiles, nz, own, own_nz, bits = s.update[ctx.id]
     instr = (tiles * (c(UPD_TILE) + c(LOAD8)) + nz * (c(UPD_NZ) + c(LOAD8) + 2 * c(STORE8))
              + own * (c(UPD_OWN) + c(STORE8)) + own_nz * 64 * c(UPD_BIT_TEST) + bits * (c(UPD_BIT_SET) + c(STORE4)))
