@@ -170,6 +170,14 @@ def _ps_per_instruction(k, capacity, cycle_ps, interval, width):
 
 
 @numba.njit(cache=True)
+def _advanced(now, v, last, k, capacity, cycle_ps, interval, width):
+    """As RevolverPipeline._advance: the virtual clock v moved on to `now`."""
+    if k and now > last:
+        v += (now - last) / _ps_per_instruction(k, capacity, cycle_ps, interval, width)
+    return v
+
+
+@numba.njit(cache=True)
 def _timer_at(now, head_tag, v, k, capacity, cycle_ps, interval, width):
     """As RevolverPipeline._schedule: when the first job finishes, at the current rate."""
     delay = np.rint((head_tag - v) * _ps_per_instruction(k, capacity, cycle_ps, interval, width))
@@ -219,7 +227,17 @@ def _replay(starts, kinds, fvals, ivals, b_count, nr_mutexes, cycle_ps, interval
     # so tasklets 0..nr-1 run first; afterwards `running` is the tasklet an event woke.
     running = 0
     started = 1
+    new_capacity = 1.0
     while status == OK:
+        if new_capacity != capacity:            # RevolverPipeline.set_capacity
+            v = _advanced(now, v, last, k, capacity, cycle_ps, interval, width)
+            last = now
+            capacity = new_capacity
+            t_on = k > 0
+            if t_on:
+                t_time = _timer_at(now, j_tag[head], v, k, capacity, cycle_ps, interval, width)
+                t_seq = seq
+                seq += 1
         if running >= 0:
             t = running
             while True:                         # tasklet t runs until it blocks or ends
@@ -234,8 +252,7 @@ def _replay(starts, kinds, fvals, ivals, b_count, nr_mutexes, cycle_ps, interval
                     if fvals[p] <= 0:
                         post = t
                     else:
-                        if k and now > last:
-                            v += (now - last) / _ps_per_instruction(k, capacity, cycle_ps, interval, width)
+                        v = _advanced(now, v, last, k, capacity, cycle_ps, interval, width)
                         last = now
                         j_on[t] = True
                         j_tag[t] = v + fvals[p]
@@ -254,17 +271,8 @@ def _replay(starts, kinds, fvals, ivals, b_count, nr_mutexes, cycle_ps, interval
                     seq += 1
                     if nxt < 0 or free_at < e_time[nxt]:
                         nxt = t
-                    if stall > 0 and was_idle and capacity != 1.0 - stall:
-                        if k and now > last:
-                            v += (now - last) / _ps_per_instruction(k, capacity, cycle_ps, interval, width)
-                        last = now
-                        capacity = 1.0 - stall
-                        if k:
-                            t_time = _timer_at(now, j_tag[head], v, k, capacity, cycle_ps, interval, width)
-                            t_seq, t_on = seq, True
-                            seq += 1
-                        else:
-                            t_on = False
+                    if stall > 0 and was_idle:
+                        new_capacity = 1.0 - stall     # the pipeline loses slots while DMA runs
                 elif kind == BARRIER:
                     b = ivals[p]
                     b_wait[b, b_n[b]] = t
@@ -321,9 +329,7 @@ def _replay(starts, kinds, fvals, ivals, b_count, nr_mutexes, cycle_ps, interval
             # RevolverPipeline._on_timer: the first job(s) finish
             now = t_time
             t_on = False
-            if now > last:
-                v += (now - last) / _ps_per_instruction(k, capacity, cycle_ps, interval, width)
-            last = now
+            last = now                          # (v jumps to the finishing tag: no rounding drift)
             v = j_tag[head]
             while head >= 0 and j_tag[head] <= v + _SAME_FINISH:
                 w = head
@@ -353,17 +359,8 @@ def _replay(starts, kinds, fvals, ivals, b_count, nr_mutexes, cycle_ps, interval
                 nxt = w
         p = pc[t]
         if e_kind[t] == _DMA_DONE:
-            if stall > 0 and free_at <= now and capacity != 1.0:   # DmaEngine._check_idle
-                if k and now > last:
-                    v += (now - last) / _ps_per_instruction(k, capacity, cycle_ps, interval, width)
-                last = now
-                capacity = 1.0
-                if k:
-                    t_time = _timer_at(now, j_tag[head], v, k, capacity, cycle_ps, interval, width)
-                    t_seq, t_on = seq, True
-                    seq += 1
-                else:
-                    t_on = False
+            if stall > 0 and free_at <= now:     # DmaEngine._check_idle
+                new_capacity = 1.0
             dma_ps[t] += now - wait_start[t]
         elif kinds[p] == EXEC:
             instructions[t] += fvals[p]
