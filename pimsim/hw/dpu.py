@@ -15,7 +15,7 @@ from pimsim.config import SystemConfig
 from pimsim.errors import CapacityError, DmaError, PimsimError, SyncError
 from pimsim.hw.dma import READ, WRITE, DmaEngine, check_dma
 from pimsim.hw.pipeline import RevolverPipeline
-from pimsim.hw.sync import Barrier, Handshakes, Mutex
+from pimsim.hw.sync import Barrier, Handshakes, Mutex, check_wait_for
 
 Program = Callable[["TaskletContext", Any], Generator]
 
@@ -192,12 +192,12 @@ class TaskletContext:
 
     def handshake_notify(self) -> Generator:
         yield from self._execute(self.cfg.ops.instructions["handshake"])
-        yield from self._sync_wait(self.dpu.handshakes.notify(self.id), "handshake_notify", self._env.now)
+        yield from self._notify()
 
     def handshake_wait_for(self, notifier: int) -> Generator:
         yield from self._execute(self.cfg.ops.instructions["handshake"])
-        ev = self.dpu.handshakes.wait_for(self.id, notifier, self.nr_tasklets)
-        yield from self._sync_wait(ev, f"handshake from tasklet {notifier}", self._env.now)
+        check_wait_for(self.id, notifier, self.nr_tasklets)
+        yield from self._wait_for(notifier)
 
     # ---- the primitives every verb is made of, run on the SimPy model (a PhaseRecorder
     # ---- overrides them to write the phases down instead; see pimsim.hw.phases)
@@ -224,6 +224,13 @@ class TaskletContext:
 
     def _unlock(self, m: Mutex) -> None:
         m.unlock(self.id)
+
+    def _notify(self) -> Generator:
+        yield from self._sync_wait(self.dpu.handshakes.notify(self.id), "handshake_notify", self._env.now)
+
+    def _wait_for(self, notifier: int) -> Generator:
+        ev = self.dpu.handshakes.wait_for(self.id, notifier)
+        yield from self._sync_wait(ev, f"handshake from tasklet {notifier}", self._env.now)
 
     def _sync_wait(self, ev: simpy.Event, what: str, start: int) -> Generator:
         self.waiting_on = what

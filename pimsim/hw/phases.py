@@ -6,10 +6,10 @@ with `Kernel.fixed_phases`). Such a program can be written down once: a PhaseRec
 against a context whose primitives record instead of wait. `replay` then runs the recorded
 phases through a numba event loop that is the SimPy model of pimsim.hw step for step: the
 same processor-sharing pipeline (virtual-work clock, finish tags, DMA stall capacity), the
-same FIFO DMA engine, barriers and mutexes, the same rounding to integer ps, and the same order
+same FIFO DMA engine, barriers, mutexes and handshakes, the same rounding to integer ps, and the same order
 for simultaneous events (SimPy pops events by time, then in the order they were scheduled; the
 replay numbers its events in that order). tests/test_phases.py checks that both give equal
-results. Handshakes are not replayed; kernels that use them keep `fixed_phases` off.
+results.
 """
 from __future__ import annotations
 
@@ -23,10 +23,10 @@ from pimsim.hw.dma import READ, WRITE, check_dma
 from pimsim.hw.dpu import TRACE_COMPUTE, TRACE_READ, TRACE_WRITE, Dpu, Program, TaskletContext
 from pimsim.hw.sync import Barrier, Mutex
 
-EXEC, XFER, BARRIER, LOCK, UNLOCK = 0, 1, 2, 3, 4
+EXEC, XFER, BARRIER, LOCK, UNLOCK, NOTIFY, WAIT_FOR = 0, 1, 2, 3, 4, 5, 6
 _RESUME, _DMA_DONE = 0, 1
 _SAME_FINISH = 1e-9          # as pimsim.hw.pipeline: tags this close finish together
-OK, ERR_UNLOCK, ERR_RELOCK, ERR_DEADLOCK = 0, 1, 2, 3
+OK, ERR_UNLOCK, ERR_RELOCK, ERR_DEADLOCK, ERR_HANDSHAKE = 0, 1, 2, 3, 4
 
 
 class Tape:
@@ -141,9 +141,13 @@ class PhaseRecorder(TaskletContext):
     def _unlock(self, m: Mutex) -> None:
         self._add(UNLOCK, 0.0, list(self.dpu.mutexes).index(m.name))
 
-    def _sync_wait(self, ev: Any, what: str, start: int) -> Generator:
-        raise PimsimError(f"tasklet {self.id}: {what} in a kernel declared with fixed phases; "
-                          f"handshakes are only simulated by the SimPy engine (set fixed_phases=False)")
+    def _notify(self) -> Generator:
+        self._add(NOTIFY, 0.0, 0)
+        yield from ()
+
+    def _wait_for(self, notifier: int) -> Generator:
+        self._add(WAIT_FOR, 0.0, notifier)
+        yield from ()
 
 
 def record(program: Program, shape: Any, dpu: Dpu) -> tuple[np.ndarray, ...]:
@@ -210,6 +214,8 @@ def _replay(starts, kinds, fvals, ivals, b_count, nr_mutexes, cycle_ps, interval
     m_queue = np.zeros((nr_mutexes, nr), np.int64)
     m_head = np.zeros(nr_mutexes, np.int64)
     m_len = np.zeros(nr_mutexes, np.int64)
+    hs_waiter = np.full(nr, -1, np.int64)      # handshakes: who waits for tasklet n's notify
+    hs_notifying = np.zeros(nr, np.bool_)      # tasklet n is blocked in handshake_notify
 
     seq = 0              # scheduling order of events, as SimPy's event ids
     v = 0.0              # pipeline: virtual instructions served per job
@@ -285,6 +291,30 @@ def _replay(starts, kinds, fvals, ivals, b_count, nr_mutexes, cycle_ps, interval
                             if nxt < 0 or now < e_time[nxt]:
                                 nxt = w
                         b_n[b] = 0
+                elif kind == NOTIFY:               # Handshakes.notify
+                    w = hs_waiter[t]
+                    if w >= 0:
+                        hs_waiter[t] = -1
+                        e_on[w], e_time[w], e_seq[w], e_kind[w] = True, now, seq, _RESUME
+                        seq += 1
+                        if nxt < 0 or now < e_time[nxt]:
+                            nxt = w
+                        post = t
+                    else:
+                        hs_notifying[t] = True
+                elif kind == WAIT_FOR:             # Handshakes.wait_for
+                    n = ivals[p]
+                    if hs_waiter[n] >= 0:
+                        status = ERR_HANDSHAKE     # two waiters for one notifier
+                    elif hs_notifying[n]:
+                        hs_notifying[n] = False
+                        e_on[n], e_time[n], e_seq[n], e_kind[n] = True, now, seq, _RESUME
+                        seq += 1
+                        if nxt < 0 or now < e_time[nxt]:
+                            nxt = n
+                        post = t
+                    else:
+                        hs_waiter[n] = t
                 elif kind == LOCK:
                     m = ivals[p]
                     if m_owner[m] == t:

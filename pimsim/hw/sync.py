@@ -71,6 +71,15 @@ class Mutex:
         return None
 
 
+def check_wait_for(tasklet: int, notifier: int, nr_tasklets: int) -> None:
+    """A handshake_wait_for that can never be answered, whatever the other tasklets do."""
+    if not 0 <= notifier < nr_tasklets:
+        raise SyncError(f"tasklet {tasklet} waits for handshake from tasklet {notifier}, "
+                        f"but only tasklets 0..{nr_tasklets - 1} exist")
+    if notifier == tasklet:
+        raise SyncError(f"tasklet {tasklet} waits for a handshake from itself (would hang)")
+
+
 class Handshakes:
     """handshake_notify() blocks until some tasklet waits for the notifier; handshake_wait_for(n)
     blocks until tasklet n notifies (SDK rendezvous semantics)."""
@@ -91,12 +100,8 @@ class Handshakes:
         self._notifiers[tasklet] = ev
         return ev
 
-    def wait_for(self, tasklet: int, notifier: int, nr_tasklets: int) -> simpy.Event:
-        if not 0 <= notifier < nr_tasklets:
-            raise SyncError(f"tasklet {tasklet} waits for handshake from tasklet {notifier}, "
-                            f"but only tasklets 0..{nr_tasklets - 1} exist")
-        if notifier == tasklet:
-            raise SyncError(f"tasklet {tasklet} waits for a handshake from itself (would hang)")
+    def wait_for(self, tasklet: int, notifier: int) -> simpy.Event:
+        """(check_wait_for has vetted `notifier`.)"""
         if notifier in self._waiters:
             raise SyncError(f"tasklets {self._waiters[notifier][0]} and {tasklet} both wait for "
                             f"a handshake from tasklet {notifier} (the SDK allows one waiter)")

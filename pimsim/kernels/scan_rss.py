@@ -68,7 +68,7 @@ def functional(mem: DpuMemory, args: np.ndarray, nr_tasklets: int) -> None:
 
 
 KERNEL = Kernel(
-    name="scan_rss", symbols=(args_symbol(ARGS.itemsize), S.results_symbol(), MRAM_HEAP_SYMBOL),
+    name="scan_rss", fixed_phases=True, symbols=(args_symbol(ARGS.itemsize), S.results_symbol(), MRAM_HEAP_SYMBOL),
     program=program, shape=shape, signature=lambda s: s, functional=functional,
     writes=lambda s: {HEAP: 2 * s.size, RESULTS: MAX_TASKLETS * RESULT.itemsize},
 )

@@ -139,7 +139,7 @@ def results_symbol() -> Symbol:
 
 
 KERNEL = Kernel(
-    name="scan_ssa", symbols=(args_symbol(ARGS.itemsize), results_symbol(), MRAM_HEAP_SYMBOL),
+    name="scan_ssa", fixed_phases=True, symbols=(args_symbol(ARGS.itemsize), results_symbol(), MRAM_HEAP_SYMBOL),
     program=program, shape=shape, signature=lambda s: s, functional=functional,
     writes=lambda s: {HEAP: 2 * s.size, RESULTS: MAX_TASKLETS * RESULT.itemsize},
 )

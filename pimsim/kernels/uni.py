@@ -129,7 +129,7 @@ def functional(mem: DpuMemory, args: np.ndarray, nr_tasklets: int) -> None:
 
 
 KERNEL = Kernel(
-    name="uni",
+    name="uni", fixed_phases=True,
     symbols=(args_symbol(ARGS.itemsize), Symbol(RESULTS, WRAM, MAX_TASKLETS * RESULT.itemsize), MRAM_HEAP_SYMBOL),
     program=program, shape=shape, signature=signature, functional=functional,
     writes=lambda s: {HEAP: 2 * s.size, RESULTS: MAX_TASKLETS * RESULT.itemsize},
