@@ -53,9 +53,9 @@ class Fake:
         cfg = config
         per_dpu = size / dpus
         kernel = cfg.launch.launch_overhead_us / 1e3 + per_dpu * cfg.ops.instructions["add_int32"] * 1e-5
-        xfer = cfg.transfer.call_overhead_us / 1e3 + 4 * size / (
+        xfer = cfg.transfer.cpu_dpu_call_overhead_us / 1e3 + 4 * size / (
             cfg.transfer.cpu_dpu_serial_gbps * dpus ** cfg.transfer.cpu_dpu_rank_exponent * 1e9) * 1e3
-        back = cfg.transfer.call_overhead_us / 1e3 + 4 * size / (
+        back = cfg.transfer.dpu_cpu_call_overhead_us / 1e3 + 4 * size / (
             cfg.transfer.dpu_cpu_serial_gbps * dpus ** cfg.transfer.dpu_cpu_rank_exponent * 1e9) * 1e3
         t = {"cpu_dpu": xfer, "dpu_kernel": kernel, "inter_dpu": 0.0, "dpu_cpu": back, "host": 0.0}
         t["total"] = sum(t.values())
