@@ -202,6 +202,17 @@ def test_cli_bad_measurement_file_is_an_error(tmp_path, capsys):
     assert "bad.csv:2: field 'nr_dpus'" in capsys.readouterr().err
 
 
+def test_cli_system_filter_scores_only_that_machine(tmp_path, capsys):
+    f = tmp_path / "m.csv"
+    f.write_text(HEADER + "p,machine A,mram-latency,beta read&write,1,1,,dma_beta,0.5,cycles/byte,\n"
+                 "p,machine B,cpu-dpu,serial CPU-DPU 32MB/DPU,64,,33554432,xfer_bw,0.27,GB/s,\n")
+    assert cli.main(["validate", "--measurements", str(f), "--json", "--system", "machine a"]) == 0
+    d = json.loads(capsys.readouterr().out)
+    assert d["n_points"] == 1 and set(d["groups"]) == {"microbenchmarks"}
+    assert cli.main(["validate", "--measurements", str(f), "--system", "machine C"]) == 2
+    assert "matches no measured point" in capsys.readouterr().err
+
+
 def test_every_project_row_gets_a_plan_or_reason():
     for m in ms.load():
         try:
