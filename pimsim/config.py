@@ -117,7 +117,8 @@ class TransferConfig:
     dpu_cpu_rank_exponent: float = _f(0, 1, "parallel DPU->CPU bandwidth in a rank = serial * n^exponent")
     broadcast_rank_gbps: float = _f(1e-6, 1e4, "delivered bandwidth of a broadcast to a full rank")
     channel_gbps: float = _f(1e-6, 1e4, "peak bandwidth of one DDR channel shared by its ranks")
-    call_overhead_us: float = _f(0, 1e6, "fixed host cost of one transfer call")
+    cpu_dpu_call_overhead_us: float = _f(0, 1e6, "fixed host cost of one CPU->DPU transfer call")
+    dpu_cpu_call_overhead_us: float = _f(0, 1e6, "fixed host cost of one DPU->CPU transfer call")
     per_dpu_overhead_us: float = _f(0, 1e6, "fixed cost per DPU within a transfer call")
 
 

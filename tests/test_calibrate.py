@@ -18,7 +18,8 @@ from pimsim.errors import ConfigError, PimsimError
 HEADER = "source,system,workload,variant,nr_dpus,nr_tasklets,size,metric,value,unit,uncertainty\n"
 TRUE = {"ops.add_int32": 1.6, "transfer.cpu_dpu_serial_gbps": 0.33, "transfer.cpu_dpu_rank_exponent": 0.71,
         "transfer.dpu_cpu_serial_gbps": 0.15, "transfer.dpu_cpu_rank_exponent": 0.8,
-        "transfer.call_overhead_us": 60.0, "launch.launch_overhead_us": 180.0,
+        "transfer.cpu_dpu_call_overhead_us": 60.0,
+        "transfer.dpu_cpu_call_overhead_us": 90.0, "launch.launch_overhead_us": 180.0,
         "transfer.broadcast_rank_gbps": 15.0}
 
 
@@ -47,8 +48,8 @@ class Fake:
         tr, per_dpu = config.transfer, size / dpus
         words = {"VA": 3, "RED": 1}[name]
         kernel = config.launch.launch_overhead_us / 1e3 + per_dpu * (config.ops.instructions["add_int32"] + 5) * 2e-6
-        to = tr.call_overhead_us / 1e3 + 4 * size * words / (tr.cpu_dpu_serial_gbps * dpus ** tr.cpu_dpu_rank_exponent * 1e6)
-        back = tr.call_overhead_us / 1e3 + 4 * size / (tr.dpu_cpu_serial_gbps * dpus ** tr.dpu_cpu_rank_exponent * 1e6)
+        to = tr.cpu_dpu_call_overhead_us / 1e3 + 4 * size * words / (tr.cpu_dpu_serial_gbps * dpus ** tr.cpu_dpu_rank_exponent * 1e6)
+        back = tr.dpu_cpu_call_overhead_us / 1e3 + 4 * size / (tr.dpu_cpu_serial_gbps * dpus ** tr.dpu_cpu_rank_exponent * 1e6)
         t = {"cpu_dpu": to, "dpu_kernel": kernel, "inter_dpu": 0.0, "dpu_cpu": back, "host": 0.0}
         t["total"] = sum(t.values())
         return SimpleNamespace(time_ms=t)
@@ -126,7 +127,7 @@ def test_recovers_parameters_of_synthetic_measurements(synthetic, start_cfg, joi
 def test_cache_reruns_only_dependent_queries(synthetic, start_cfg):
     _, pts = synthetic
     fake = Fake()
-    res = calibrate(pts, start_cfg, ["ops.add_int32", "transfer.call_overhead_us", "launch.launch_overhead_us"],
+    res = calibrate(pts, start_cfg, ["ops.add_int32", "transfer.cpu_dpu_call_overhead_us", "launch.launch_overhead_us"],
                     joint=True, backends=fake.backends(), score_all=False, jacobian="2-point")
     (st,) = res.stages
     naive = (st.nfev + st.njev * len(st.params)) * st.n_queries   # every query at every evaluation
@@ -209,14 +210,14 @@ def test_written_preset_round_trips(synthetic, start_cfg, tmp_path):
     write_preset(res, str(out), command="pimsim calibrate --test")
     cfg = load_preset(out)
     assert cfg.name == "synth"
-    assert cfg.transfer.call_overhead_us == pytest.approx(res.fitted["transfer.call_overhead_us"])
+    assert cfg.transfer.cpu_dpu_call_overhead_us == pytest.approx(res.fitted["transfer.cpu_dpu_call_overhead_us"])
     assert cfg.ops.instructions["add_int32"] == pytest.approx(res.fitted["ops.add_int32"])
     assert cfg.dpu == start_cfg.dpu                                      # untouched sections copied
     cal = cfg.calibration
     assert set(cal["fit_points"]).isdisjoint(cal["heldout_points"])
     assert len(cal["fit_points"]) + len(cal["heldout_points"]) + len(cal["excluded_points"]) == len(pts)
     assert cal["metrics"]["after"]["heldout"]["overall"]["n"] > 0
-    assert cal["fitted_values"]["transfer"]["call_overhead_us"] == pytest.approx(res.fitted["transfer.call_overhead_us"])
+    assert cal["fitted_values"]["transfer"]["cpu_dpu_call_overhead_us"] == pytest.approx(res.fitted["transfer.cpu_dpu_call_overhead_us"])
     text = out.read_text()
     assert "# fitted by pimsim calibrate" in text and "# as in upmem-2556" in text
     # validate recognises the record and scores the held-out points on their own

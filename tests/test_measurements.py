@@ -78,3 +78,21 @@ def test_quoted_multiline_field_keeps_line_numbers(tmp_path):
 def test_missing_file():
     with pytest.raises(MeasurementError, match="does not exist"):
         ms.load(["/nonexistent/x.csv"])
+
+
+def test_select_systems_keeps_matching_rows_case_insensitively(tmp_path):
+    body = (GOOD.replace(",sys,", ",KAIST server,") + GOOD.replace(",sys,", ",PrIM 2556-DPU system,")
+            + GOOD.replace(",sys,", ",UPMEM cloud,"))
+    pts = ms.load([write(tmp_path, body)])
+    assert [m.system for m in ms.select_systems(pts, ["kaist"])] == ["KAIST server"]
+    assert [m.system for m in ms.select_systems(pts, ["KAIST", "cloud"])] == ["KAIST server", "UPMEM cloud"]
+    assert ms.select_systems(pts, []) == pts
+
+
+@pytest.mark.parametrize("pattern, match", [("nowhere", r"--system 'nowhere' matches no measured point; "
+                                                        r"systems present: 'sys'"),
+                                            (" ", r"--system: empty pattern")])
+def test_select_systems_without_match_is_an_error(tmp_path, pattern, match):
+    pts = ms.load([write(tmp_path, GOOD)])
+    with pytest.raises(MeasurementError, match=match):
+        ms.select_systems(pts, [pattern])

@@ -32,3 +32,24 @@ def test_mlp_timing_only_equals_functional():
     f = prim.run("MLP", dpus=4, tasklets=16, size=512, params={"n": 512})
     t = prim.run("MLP", dpus=4, tasklets=16, size=512, params={"n": 512}, timing_only=True)
     assert t.verified is None and dict(t.time_ps) == dict(f.time_ps)
+
+
+@pytest.mark.parametrize("dpus,m,n", [(4, 64, 64), (3, 301, 77)])
+def test_mlp_weights_upfront_moves_two_weight_pushes_into_cpu_dpu(dpus, m, n):
+    """uPIMulator's host (weights_upfront=1) pushes all three layers' weights before the first
+    launch: the same calls at the same cost, booked as CPU-DPU instead of Inter-DPU."""
+    prim_ = prim.run("MLP", dpus=dpus, size=m, params={"n": n})
+    up = prim.run("MLP", dpus=dpus, size=m, params={"n": n, "weights_upfront": 1})
+    assert up.verified is True
+    moved = up.time_ps["cpu_dpu"] - prim_.time_ps["cpu_dpu"]
+    assert moved > 0
+    assert prim_.time_ps["inter_dpu"] - up.time_ps["inter_dpu"] == moved
+    assert up.total_ps == prim_.total_ps
+    # the same bytes cross the bus (bytes are booked by direction, whatever the timer)
+    assert up.to_dict()["bytes_moved"] == prim_.to_dict()["bytes_moved"]
+
+
+@pytest.mark.parametrize("bad", [2, -1, True, "yes"])
+def test_mlp_weights_upfront_must_be_0_or_1(bad):
+    with pytest.raises(PimsimError, match="weights_upfront"):
+        prim.run("MLP", dpus=1, size=64, params={"n": 64, "weights_upfront": bad}, timing_only=True)

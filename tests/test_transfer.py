@@ -84,3 +84,46 @@ def test_cli_micro_transfer_rejects_bad_list(capsys):
     from pimsim.cli import main
     assert main(["micro", "transfer", "--dpus", "1,x"]) == 2
     assert "--dpus" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------- per-direction call overhead
+def _exact_cfg(**transfer):
+    """The default preset with round transfer numbers, so times are exact picoseconds."""
+    sets = {"transfer.cpu_dpu_serial_gbps": 1.0, "transfer.dpu_cpu_serial_gbps": 0.5,
+            "transfer.cpu_dpu_rank_exponent": 1.0, "transfer.dpu_cpu_rank_exponent": 1.0,
+            "transfer.per_dpu_overhead_us": 0.0}
+    sets.update({f"transfer.{k}": v for k, v in transfer.items()})
+    return load_preset().with_overrides(sets)
+
+
+def test_each_direction_pays_its_own_call_overhead_exactly():
+    from pimsim.hw.host import FROM_DPU, TO_DPU, Topology, parallel_transfer, serial_transfer
+    cfg = _exact_cfg(cpu_dpu_call_overhead_us=50.0, dpu_cpu_call_overhead_us=120.0)
+    topo = Topology.of(cfg, 4)
+    sizes = {d: 1000 for d in range(4)}                 # 4,000 B in one rank
+    # to the DPUs: 50 us + 4000 B / (1 GB/s * 4) = 50 us + 1 us
+    assert parallel_transfer(cfg, topo, TO_DPU, sizes).total_ps == 51_000_000
+    # from the DPUs: 120 us + 4000 B / (0.5 GB/s * 4) = 120 us + 2 us
+    assert parallel_transfer(cfg, topo, FROM_DPU, sizes).total_ps == 122_000_000
+    # serial copies: 50 us + 1000 B / 1 GB/s and 120 us + 1000 B / 0.5 GB/s
+    assert serial_transfer(cfg, topo, TO_DPU, 0, 1000).total_ps == 51_000_000
+    assert serial_transfer(cfg, topo, FROM_DPU, 0, 1000).total_ps == 122_000_000
+
+
+def test_call_overhead_of_one_direction_leaves_the_other_alone():
+    a = _exact_cfg(cpu_dpu_call_overhead_us=10.0, dpu_cpu_call_overhead_us=80.0)
+    b = _exact_cfg(cpu_dpu_call_overhead_us=10.0, dpu_cpu_call_overhead_us=300.0)
+    assert transfer.transfer_time_ps(a, "parallel_cpu_dpu", 8, 64) == transfer.transfer_time_ps(b, "parallel_cpu_dpu", 8, 64)
+    assert transfer.transfer_time_ps(b, "parallel_dpu_cpu", 8, 64) - \
+        transfer.transfer_time_ps(a, "parallel_dpu_cpu", 8, 64) == 220_000_000
+
+
+@pytest.mark.parametrize("key, value, match", [
+    ("transfer.cpu_dpu_call_overhead_us", -1.0, r"transfer\.cpu_dpu_call_overhead_us"),
+    ("transfer.dpu_cpu_call_overhead_us", 1e9, r"transfer\.dpu_cpu_call_overhead_us"),
+    ("transfer.call_overhead_us", 80.0, r"call_overhead_us"),          # the old single key is unknown now
+])
+def test_bad_call_overhead_is_an_error(key, value, match):
+    from pimsim.errors import ConfigError
+    with pytest.raises(ConfigError, match=match):
+        load_preset().with_overrides({key: value})

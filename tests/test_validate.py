@@ -53,9 +53,9 @@ class Fake:
         cfg = config
         per_dpu = size / dpus
         kernel = cfg.launch.launch_overhead_us / 1e3 + per_dpu * cfg.ops.instructions["add_int32"] * 1e-5
-        xfer = cfg.transfer.call_overhead_us / 1e3 + 4 * size / (
+        xfer = cfg.transfer.cpu_dpu_call_overhead_us / 1e3 + 4 * size / (
             cfg.transfer.cpu_dpu_serial_gbps * dpus ** cfg.transfer.cpu_dpu_rank_exponent * 1e9) * 1e3
-        back = cfg.transfer.call_overhead_us / 1e3 + 4 * size / (
+        back = cfg.transfer.dpu_cpu_call_overhead_us / 1e3 + 4 * size / (
             cfg.transfer.dpu_cpu_serial_gbps * dpus ** cfg.transfer.dpu_cpu_rank_exponent * 1e9) * 1e3
         t = {"cpu_dpu": xfer, "dpu_kernel": kernel, "inter_dpu": 0.0, "dpu_cpu": back, "host": 0.0}
         t["total"] = sum(t.values())
@@ -200,6 +200,17 @@ def test_cli_bad_measurement_file_is_an_error(tmp_path, capsys):
     f.write_text(HEADER + "p,s,VA,PrIM,x,,1,dpu_kernel_time,1,ms,\n")
     assert cli.main(["validate", "--measurements", str(f)]) == 2
     assert "bad.csv:2: field 'nr_dpus'" in capsys.readouterr().err
+
+
+def test_cli_system_filter_scores_only_that_machine(tmp_path, capsys):
+    f = tmp_path / "m.csv"
+    f.write_text(HEADER + "p,machine A,mram-latency,beta read&write,1,1,,dma_beta,0.5,cycles/byte,\n"
+                 "p,machine B,cpu-dpu,serial CPU-DPU 32MB/DPU,64,,33554432,xfer_bw,0.27,GB/s,\n")
+    assert cli.main(["validate", "--measurements", str(f), "--json", "--system", "machine a"]) == 0
+    d = json.loads(capsys.readouterr().out)
+    assert d["n_points"] == 1 and set(d["groups"]) == {"microbenchmarks"}
+    assert cli.main(["validate", "--measurements", str(f), "--system", "machine C"]) == 2
+    assert "matches no measured point" in capsys.readouterr().err
 
 
 def test_every_project_row_gets_a_plan_or_reason():

@@ -19,6 +19,6 @@ MEAS=validation/measurements/upmem_published_points.csv
 $PIMSIM calibrate --measurements "$MEAS" --preset upmem-2556 \
     --out models/calibrated/upmem-2556-prim.toml --holdout 0.25 --seed 0 --max-nfev 20 --joint \
     --exclude-metric inter_dpu_time \
-    --params transfer.cpu_dpu_serial_gbps,transfer.dpu_cpu_serial_gbps,transfer.cpu_dpu_rank_exponent,transfer.dpu_cpu_rank_exponent,transfer.call_overhead_us,launch.launch_overhead_us,dma.pipeline_stall_fraction,ops.loop,ops.mul32_setup \
+    --params transfer.cpu_dpu_serial_gbps,transfer.dpu_cpu_serial_gbps,transfer.cpu_dpu_rank_exponent,transfer.dpu_cpu_rank_exponent,transfer.cpu_dpu_call_overhead_us,transfer.dpu_cpu_call_overhead_us,transfer.per_dpu_overhead_us=0:50,launch.launch_overhead_us,dma.pipeline_stall_fraction,ops.loop,ops.mul32_setup \
     "$@"
 $PIMSIM validate --measurements "$MEAS" --preset models/calibrated/upmem-2556-prim.toml --report validation

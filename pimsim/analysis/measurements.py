@@ -15,7 +15,7 @@ import csv
 import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Sequence
 
 from pimsim.errors import PimsimError
 
@@ -196,3 +196,21 @@ def load(paths: Iterable[str | Path] | None = None) -> list[Measurement]:
         seen[name] = Path(f)
         out.extend(load_file(f))
     return out
+
+
+def select_systems(points: Iterable[Measurement], patterns: Sequence[str]) -> list[Measurement]:
+    """The points whose `system` contains one of `patterns` (case-insensitive), so a user can
+    calibrate or validate one machine's measurements. No pattern: every point. A pattern that
+    matches no point is an error listing the systems present."""
+    points = list(points)
+    if not patterns:
+        return points
+    systems = sorted({m.system for m in points})
+    for p in patterns:
+        if not p.strip():
+            raise MeasurementError("--system: empty pattern")
+        if not any(p.strip().lower() in s.lower() for s in systems):
+            raise MeasurementError(f"--system {p!r} matches no measured point; systems present: "
+                                   + "; ".join(repr(s) for s in systems))
+    pats = [p.strip().lower() for p in patterns]
+    return [m for m in points if any(p in m.system.lower() for p in pats)]

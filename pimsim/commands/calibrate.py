@@ -39,6 +39,8 @@ def register(sub) -> None:
     p.add_argument("--exclude-metric", action="append", default=[], metavar="METRIC",
                    help="leave points of this metric out of the fit (repeatable), e.g. inter_dpu_time; "
                         "they are recorded as excluded and still validated")
+    p.add_argument("--system", action="append", default=[], metavar="TEXT",
+                   help="use only points whose system column contains TEXT (case-insensitive, repeatable), e.g. to fit or score one machine's measurements")
     p.add_argument("--name", help="preset name (default: the output file's stem)")
     p.add_argument("--report", metavar="DIR", help="also validate the calibrated preset and write DIR/REPORT.md")
     p.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
@@ -60,6 +62,7 @@ def handle(args) -> dict:
         raise ConfigError("--holdout-values needs --holdout-by workload|nr_dpus")
     cfg = load_preset(args.preset, args.overrides)
     points = ms.load(args.measurements)
+    points = ms.select_systems(points, args.system)
     params = [s for spec in args.params for s in spec.split(",") if s.strip()]
     out_path = Path(args.out)
     command = "pimsim " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if sys.argv[1:2] == ["calibrate"] \

@@ -18,6 +18,8 @@ def register(sub) -> None:
                    help="measurement CSV file(s) in the validation schema (repeatable)")
     p.add_argument("--report", metavar="DIR",
                    help="write DIR/REPORT.md and figures (scatter, per-workload error bars) into DIR")
+    p.add_argument("--system", action="append", default=[], metavar="TEXT",
+                   help="use only points whose system column contains TEXT (case-insensitive, repeatable), e.g. to fit or score one machine's measurements")
     p.add_argument("--points", action="store_true", help="with --json: include every point")
     p.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1),
                    help="worker processes for model calls (default: min(2, CPUs))")
@@ -33,6 +35,7 @@ def handle(args) -> dict:
     cfg = load_preset(args.preset, args.overrides)
     files = args.measurements or [str(f) for f in ms.default_files()]
     points = ms.load(files)
+    points = ms.select_systems(points, args.system)
     res = validate(points, cfg, files=files, jobs=args.jobs)
     out = res.to_dict(points=args.points)
     if args.report:

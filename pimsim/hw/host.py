@@ -6,7 +6,8 @@ Model (every constant from the preset's [transfer] section, cited there):
   (bandwidth grows sublinearly with DPUs, as PrIM measured), per direction.
 - Ranks on one DDR channel share its bandwidth; channels run in parallel. A transfer call
   lasts as long as its slowest channel: max(slowest rank on it, bytes on it / channel_bw).
-- Every call pays a fixed overhead, so bandwidth grows with transfer size.
+- Every call pays a fixed overhead, per direction (a DPU->CPU call costs more than a CPU->DPU
+  one on measured machines), so bandwidth grows with transfer size.
 - A broadcast sends the buffer once per rank; the rank delivers it to all its DPUs.
 """
 from __future__ import annotations
@@ -50,6 +51,16 @@ class Topology:
             r = d // self.dpus_per_rank
             counts[r] = counts.get(r, 0) + 1
         return counts
+
+
+def call_overhead_us(cfg: SystemConfig, direction: str) -> float:
+    """The fixed host cost of one transfer call in `direction`."""
+    tr = cfg.transfer
+    if direction == TO_DPU:
+        return tr.cpu_dpu_call_overhead_us
+    if direction == FROM_DPU:
+        return tr.dpu_cpu_call_overhead_us
+    raise HostApiError(f"transfer direction {direction!r}: use {TO_DPU!r} or {FROM_DPU!r}")
 
 
 def rank_bandwidth_gbps(cfg: SystemConfig, direction: str, n: int) -> float:
@@ -101,7 +112,7 @@ def parallel_transfer(cfg: SystemConfig, topo: Topology, direction: str,
         channel_slowest[ch] = max(channel_slowest.get(ch, 0.0), t)
     channel_ps = {ch: round(max(channel_slowest[ch], transfer_ps(b, tr.channel_gbps)))
                   for ch, b in channel_bytes.items()}
-    total = round(tr.call_overhead_us * PS_PER_US) + (max(channel_ps.values()) if channel_ps else 0)
+    total = round(call_overhead_us(cfg, direction) * PS_PER_US) + (max(channel_ps.values()) if channel_ps else 0)
     return TransferCost(total, rank_ps, channel_ps, int(sizes.sum()))
 
 
@@ -110,7 +121,7 @@ def serial_transfer(cfg: SystemConfig, topo: Topology, direction: str, dpu: int,
     tr = cfg.transfer
     t = transfer_ps(nbytes, rank_bandwidth_gbps(cfg, direction, 1)) + tr.per_dpu_overhead_us * PS_PER_US
     rank, ch = topo.rank_of(dpu), topo.channel_of_rank(topo.rank_of(dpu))
-    return TransferCost(round(tr.call_overhead_us * PS_PER_US + t), {rank: round(t)}, {ch: round(t)}, nbytes)
+    return TransferCost(round(call_overhead_us(cfg, direction) * PS_PER_US + t), {rank: round(t)}, {ch: round(t)}, nbytes)
 
 
 def host_compute_ps(cfg: SystemConfig, nbytes: float = 0, ops: float = 0) -> int:

@@ -28,8 +28,15 @@ NAMES = tuple(MODULES)
 # host parameters differ from PrIM's defaults; from validation/measurements/README.md.
 MEASURED_TABLE_PARAMS = {
     "GEMV": lambda size, dpus: {"n": 64},
-    "MLP": lambda size, dpus: {"n": size},                       # m = n = param
-    "TRNS": lambda size, dpus: ({"N_": 64, "n": 8, "m": 4} if dpus > 1 else {"N_": 1, "n": 4, "m": 16}),
+    "MLP": lambda size, dpus: {"n": size, "weights_upfront": 1},  # m = n = param; see mlp.py's docstring
+    # N_=64 stripes of n=8 columns, tiles of m=4 rows, on every DPU count, 1 included. uPIMulator's
+    # simulator input generator (golang .../prim/trns.go, python_cpp .../trns_data_prep.py) switches a
+    # single simulated DPU to N_=1, n=4, m=16, but the real-hardware row of the table did not run
+    # that: its 1-DPU times at M_=128 are 3.97x (kernel 173.0 vs 43.5 ms), 3.79x (CPU->DPU 1763 vs
+    # 465.6 ms) and 3.78x (DPU->CPU 38.65 vs 10.22 ms) the 4-DPU ones, i.e. the same 64 stripes in
+    # 64 rounds instead of 16; with N_=1 the whole run moves 1/32 of those bytes (64 KB). uPIMulator's
+    # own sim_kernel for that row (190.0 ms) is likewise 4.00x its 4-DPU value (47.50 ms).
+    "TRNS": lambda size, dpus: {"N_": 64, "n": 8, "m": 4},
 }
 
 

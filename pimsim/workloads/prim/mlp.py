@@ -14,9 +14,14 @@ which is the same here because every value is >= 0.
 
 size = m (rows); param n = columns (PrIM's strong-scaling run: -m 8192 -n 1024). Layers 1 and
 2 take the previous layer's first n outputs as input, so m >= n. The uPIMulator measurements
-use m = n = their data_prep_param: replay them with --param n=SIZE. (uPIMulator's host pushes
-all three weight matrices before the first launch; PrIM's, followed here, pushes layers 1 and 2
-inside its Inter-DPU timer.)
+use m = n = their data_prep_param: replay them with --param n=SIZE --param weights_upfront=1.
+PrIM's host (the default, weights_upfront=0) pushes layers 1 and 2's weights inside its
+Inter-DPU timer; with weights_upfront=1 all three weight matrices are pushed before the first
+launch and booked as CPU-DPU, as the host behind the uPIMulator table did: its inter-DPU times
+stay at 0.29-0.47 ms for every size (4 DPUs, m = n = 2048 would need >= 16 MB of weights in
+that step) while its CPU-DPU times grow like three layers of weights. The pushes of layers 1
+and 2 are booked as one call each (same size as layer 0's) and their data is placed when the
+layer runs, as the kernel then reads it from the same MRAM offset.
 """
 from __future__ import annotations
 
@@ -25,6 +30,7 @@ import numpy as np
 from pimsim.config import SystemConfig
 from pimsim.errors import PimsimError
 from pimsim.host_api import DpuSet
+from pimsim.hw.host import TO_DPU
 from pimsim.kernel import Placeholder
 from pimsim.kernels import mlp as K
 from pimsim.workloads.prim._common import check_dpus, check_size
@@ -33,11 +39,11 @@ from pimsim.workloads.prim.gemv import partition
 NAME = "MLP"
 DESCRIPTION = "3-layer perceptron, int32: three matrix-vector layers, activations through the host (PrIM MLP)"
 DEFAULT_SIZE = 8192             # PrIM run_strong_rank.py: -m 8192 -n 1024
-PARAMS = {"n": 1024}
+PARAMS = {"n": 1024, "weights_upfront": 0}
 STRONG_LARGE_SIZE = 163_840     # PrIM 32-rank strong scaling: m 163840, n 4096 (README table)
 STRONG_LARGE_PARAMS = {"n": 4096}
 WEAK_SIZE_PER_DPU = 1024        # PrIM weak scaling: m = 1024 x DPUs, n = 1024
-WEAK_PARAMS = {"n": 1024}
+WEAK_PARAMS = {"n": 1024, "weights_upfront": 0}
 SIZE_MEANING = "m, rows of each layer's weight matrix (total, split over DPUs); --param n=COLUMNS (<= m)"
 NUM_LAYERS = 3
 
@@ -68,6 +74,10 @@ def run(dpus: int, tasklets: int, size: int, params: dict, timing_only: bool,
         raise PimsimError(f"MLP: n = {n!r}: expected 1 <= n <= m = {m} (layers 1 and 2 read the previous "
                           f"layer's first n outputs)")
     n = int(n)
+    upfront = params.get("weights_upfront", 0)
+    if isinstance(upfront, bool) or upfront not in (0, 1):
+        raise PimsimError(f"MLP: weights_upfront = {upfront!r}: expected 0 (PrIM: push each layer's "
+                          f"weights before it runs) or 1 (push all {NUM_LAYERS} layers' weights up front)")
     nr = check_dpus(NAME, dpus, config)
     es = K.T.itemsize
     n_pad = n + (n % 2)
@@ -77,13 +87,22 @@ def run(dpus: int, tasklets: int, size: int, params: dict, timing_only: bool,
     s.load(K.KERNEL, tasklets)
     ws = None if timing_only else [weights(layer, m, n) for layer in range(NUM_LAYERS)]
 
-    def push_weights(layer: int) -> None:
+    def push_weights(layer: int, book: bool = True) -> None:
+        if not book:                          # pushed up front: place the data, book no time
+            for p_, d in zip(prev, range(nr)):
+                s.memory[d].write(K.HEAP, 0, None if ws is None else
+                                  _padded(ws[layer])[p_ * n:p_ * n + max_rows * n_pad], a_bytes)
+            return
         if ws is None:
             s.push_xfer(K.HEAP, [Placeholder(a_bytes)] * nr)
             return
-        a = np.zeros(m * n + max_rows * n_pad, K.T)         # each DPU's buffer runs max_rows x n_pad
-        a[:m * n] = ws[layer]
+        a = _padded(ws[layer])
         s.push_xfer(K.HEAP, [a[p * n:p * n + max_rows * n_pad] for p in prev])
+
+    def _padded(w: np.ndarray) -> np.ndarray:
+        a = np.zeros(m * n + max_rows * n_pad, K.T)         # each DPU's buffer runs max_rows x n_pad
+        a[:m * n] = w
+        return a
 
     def push_vector(v: np.ndarray | None) -> None:
         s.push_xfer(K.HEAP, [Placeholder(b_bytes) if v is None else v] * nr, offset=a_bytes)
@@ -94,6 +113,8 @@ def run(dpus: int, tasklets: int, size: int, params: dict, timing_only: bool,
         b0[:n] = input_vector(n)
     s.push_xfer("DPU_INPUT_ARGUMENTS", [K.make_args(n, n_pad, r, max_rows) for r in rows])
     push_weights(0)
+    if upfront:
+        s.repeated_transfers(TO_DPU, {d: a_bytes for d in range(nr)}, NUM_LAYERS - 1)
     push_vector(b0)
     s.launch()
     for layer in range(1, NUM_LAYERS):
@@ -106,7 +127,7 @@ def run(dpus: int, tasklets: int, size: int, params: dict, timing_only: bool,
                 v = np.zeros(n_pad, K.T)
                 v[:n] = c[:n]
             push_vector(v)
-            push_weights(layer)
+            push_weights(layer, book=not upfront)
         s.launch()
     got = s.push_xfer_from(K.HEAP, c_bytes, offset=a_bytes + b_bytes)
     if timing_only:
