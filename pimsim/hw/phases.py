@@ -189,6 +189,19 @@ def _timer_at(now, head_tag, v, k, capacity, cycle_ps, interval, width):
 
 
 @numba.njit(cache=True)
+def _wake(wake, nw, now, seq, nxt, e_on, e_time, e_seq, e_kind):
+    """Schedule the wake-ups wake[:nw] at `now` in order (each an event succeeded in SimPy);
+    returns the next scheduling number and the tasklet whose wake-up now comes first."""
+    for i in range(nw):
+        w = wake[i]
+        e_on[w], e_time[w], e_seq[w], e_kind[w] = True, now, seq, _RESUME
+        seq += 1
+        if nxt < 0 or now < e_time[nxt]:
+            nxt = w
+    return seq, nxt
+
+
+@numba.njit(cache=True)
 def _replay(starts, kinds, fvals, ivals, b_count, nr_mutexes, cycle_ps, interval, width, stall):
     nr = starts.size - 1
     pc = starts[:-1].copy()
@@ -216,6 +229,8 @@ def _replay(starts, kinds, fvals, ivals, b_count, nr_mutexes, cycle_ps, interval
     m_len = np.zeros(nr_mutexes, np.int64)
     hs_waiter = np.full(nr, -1, np.int64)      # handshakes: who waits for tasklet n's notify
     hs_notifying = np.zeros(nr, np.bool_)      # tasklet n is blocked in handshake_notify
+    wake = np.zeros(nr + 1, np.int64)          # tasklets to wake at `now`, in SimPy's succeed() order
+    nw = 0
 
     seq = 0              # scheduling order of events, as SimPy's event ids
     v = 0.0              # pipeline: virtual instructions served per job
@@ -253,10 +268,11 @@ def _replay(starts, kinds, fvals, ivals, b_count, nr_mutexes, cycle_ps, interval
                     break
                 kind = kinds[p]
                 wait_start[t] = now
-                post = -1                       # the tasklet to wake at `now`, if any
+                go_on = False                   # UNLOCK does not block
                 if kind == EXEC:
                     if fvals[p] <= 0:
-                        post = t
+                        wake[nw] = t
+                        nw += 1
                     else:
                         v = _advanced(now, v, last, k, capacity, cycle_ps, interval, width)
                         last = now
@@ -286,20 +302,15 @@ def _replay(starts, kinds, fvals, ivals, b_count, nr_mutexes, cycle_ps, interval
                     if b_n[b] == b_count[b]:
                         for i in range(b_n[b]):
                             w = b_wait[b, i]
-                            e_on[w], e_time[w], e_seq[w], e_kind[w] = True, now, seq, _RESUME
-                            seq += 1
-                            if nxt < 0 or now < e_time[nxt]:
-                                nxt = w
+                            wake[nw] = w
+                            nw += 1
                         b_n[b] = 0
                 elif kind == NOTIFY:               # Handshakes.notify
                     w = hs_waiter[t]
                     if w >= 0:
                         hs_waiter[t] = -1
-                        e_on[w], e_time[w], e_seq[w], e_kind[w] = True, now, seq, _RESUME
-                        seq += 1
-                        if nxt < 0 or now < e_time[nxt]:
-                            nxt = w
-                        post = t
+                        wake[nw], wake[nw + 1] = w, t    # the waiter, then the notifier
+                        nw += 2
                     else:
                         hs_notifying[t] = True
                 elif kind == WAIT_FOR:             # Handshakes.wait_for
@@ -308,11 +319,8 @@ def _replay(starts, kinds, fvals, ivals, b_count, nr_mutexes, cycle_ps, interval
                         status = ERR_HANDSHAKE     # two waiters for one notifier
                     elif hs_notifying[n]:
                         hs_notifying[n] = False
-                        e_on[n], e_time[n], e_seq[n], e_kind[n] = True, now, seq, _RESUME
-                        seq += 1
-                        if nxt < 0 or now < e_time[nxt]:
-                            nxt = n
-                        post = t
+                        wake[nw], wake[nw + 1] = n, t    # the notifier, then the waiter
+                        nw += 2
                     else:
                         hs_waiter[n] = t
                 elif kind == LOCK:
@@ -321,7 +329,8 @@ def _replay(starts, kinds, fvals, ivals, b_count, nr_mutexes, cycle_ps, interval
                         status = ERR_RELOCK
                     elif m_owner[m] < 0:
                         m_owner[m] = t
-                        post = t
+                        wake[nw] = t
+                        nw += 1
                     else:
                         m_queue[m, (m_head[m] + m_len[m]) % nr] = t
                         m_len[m] += 1
@@ -335,20 +344,17 @@ def _replay(starts, kinds, fvals, ivals, b_count, nr_mutexes, cycle_ps, interval
                         m_head[m] = (m_head[m] + 1) % nr
                         m_len[m] -= 1
                         m_owner[m] = w
-                        e_on[w], e_time[w], e_seq[w], e_kind[w] = True, now, seq, _RESUME
-                        seq += 1
-                        if nxt < 0 or now < e_time[nxt]:
-                            nxt = w
+                        wake[nw] = w
+                        nw += 1
                     else:
                         m_owner[m] = -1
-                    pc[t] += 1
-                    continue
-                if post >= 0:
-                    e_on[post], e_time[post], e_seq[post], e_kind[post] = True, now, seq, _RESUME
-                    seq += 1
-                    if nxt < 0 or now < e_time[nxt]:
-                        nxt = post
-                break
+                    go_on = True
+                if nw:
+                    seq, nxt = _wake(wake, nw, now, seq, nxt, e_on, e_time, e_seq, e_kind)
+                    nw = 0
+                if not go_on:
+                    break
+                pc[t] += 1
             running = -1
             if started < nr:
                 running = started
@@ -369,10 +375,10 @@ def _replay(starts, kinds, fvals, ivals, b_count, nr_mutexes, cycle_ps, interval
                 for i in range(nr):
                     if j_on[i] and (head < 0 or j_tag[i] < j_tag[head] or (j_tag[i] == j_tag[head] and j_seq[i] < j_seq[head])):
                         head = i
-                e_on[w], e_time[w], e_seq[w], e_kind[w] = True, now, seq, _RESUME
-                seq += 1
-                if nxt < 0 or now < e_time[nxt]:
-                    nxt = w
+                wake[nw] = w
+                nw += 1
+            seq, nxt = _wake(wake, nw, now, seq, nxt, e_on, e_time, e_seq, e_kind)
+            nw = 0
             if k:
                 t_time = _timer_at(now, j_tag[head], v, k, capacity, cycle_ps, interval, width)
                 t_seq, t_on = seq, True
