@@ -155,15 +155,21 @@ class SystemConfig:
 
     def hash(self) -> str:
         """Stable hash of every modelled number (not the name/description/path)."""
-        return self._hash
+        return self._hashes[0]
+
+    def dpu_model_hash(self) -> str:
+        """Hash of the sections one DPU's kernel timing depends on (dpu, dma, ops): configs
+        that differ only on the host side (transfers, launch, topology) share DPU results."""
+        return self._hashes[1]
 
     @functools.cached_property
-    def _hash(self) -> str:
+    def _hashes(self) -> tuple[str, str]:
         # computed once per (immutable) config: every simulated DPU's provenance carries it
         d = to_dict(self)
         for k in ("name", "description", "source_path", "calibration"):
             d.pop(k, None)
-        return hashlib.sha256(json.dumps(d, sort_keys=True).encode()).hexdigest()[:16]
+        digest = lambda x: hashlib.sha256(json.dumps(x, sort_keys=True).encode()).hexdigest()[:16]  # noqa: E731
+        return digest(d), digest({k: d[k] for k in ("dpu", "dma", "ops")})
 
     def with_overrides(self, overrides: Mapping[str, Any] | list[str] | None) -> "SystemConfig":
         return apply_overrides(self, overrides)

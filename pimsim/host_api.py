@@ -16,6 +16,7 @@ equivalence class of DPUs (equal timing signature) once and replicates it.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any, Iterator, Mapping, Sequence
@@ -34,7 +35,8 @@ from pimsim.units import PS_PER_US, ps_to_cycles, ps_to_ms
 CATEGORIES = ("cpu_dpu", "dpu_kernel", "inter_dpu", "dpu_cpu", "host")
 
 # Results of single-DPU simulations shared by every DpuSet of the process (a sweep over DPU
-# counts meets the same per-DPU work again); oldest entries go first beyond RUN_CACHE_SIZE.
+# counts meets the same per-DPU work again; a calibration varies host-side numbers that leave
+# DPU timing alone); oldest entries go first beyond RUN_CACHE_SIZE.
 RUN_CACHE_SIZE = 4096
 _RUN_CACHE: dict[Any, DpuRunResult] = {}
 
@@ -150,7 +152,6 @@ class DpuSet:
         self._rank_busy = defaultdict(int)
         self._channel_busy = defaultdict(int)
         self._launches: list[LaunchRecord] = []
-        self._cfg_hash = self.cfg.hash()
         self._pending: simpy.Event | None = None      # an asynchronous launch in flight
 
     # ------------------------------------------------------------ bookkeeping
@@ -334,13 +335,16 @@ class DpuSet:
         deterministic, so equal preset, program, tasklets and signature give an equal result)."""
         if not self.equivalence:
             return self._run_one(kernel, shape)
-        key = (self._cfg_hash, kernel.name, kernel.program, self.nr_tasklets, sig,
-               kernel.wram_static_bytes, kernel.iram_instructions, self.seed)
+        key = (self.cfg.dpu_model_hash(), kernel.name, kernel.program, self.nr_tasklets, sig,
+               kernel.wram_static_bytes, kernel.iram_instructions)
         res = _RUN_CACHE.get(key)
         if res is None:
             res = _RUN_CACHE[key] = self._run_one(kernel, shape)
             if len(_RUN_CACHE) > RUN_CACHE_SIZE:
                 _RUN_CACHE.pop(next(iter(_RUN_CACHE)))
+        elif res.config is not self.cfg or res.provenance["seed"] != self.seed:
+            # the same DPU timing under another host side or seed: say which config it is
+            res = dataclasses.replace(res, config=self.cfg, provenance=provenance(self.cfg, self.seed))
         return res
 
     def _run_one(self, kernel: Kernel, shape: Any) -> DpuRunResult:

@@ -255,3 +255,16 @@ def test_transfers_name_a_bad_dpu_in_a_list():
     for bad in ([0, 4], [-1], [0.5], [True]):
         with pytest.raises(HostApiError, match="not allocated"):
             ds.push_xfer("MRAM", [Placeholder(64)] * len(bad), dpus=bad)
+
+
+def test_run_cache_is_shared_by_configs_that_differ_only_on_the_host_side(monkeypatch):
+    from pimsim import host_api
+    monkeypatch.setattr(host_api, "_RUN_CACHE", {})
+    base = stream_run(4, 1 << 14)
+    slower_link = stream_run(4, 1 << 14, overrides=["transfer.cpu_dpu_serial_gbps=0.1"])
+    assert len(host_api._RUN_CACHE) == 1                  # DPU timing reused ...
+    assert slower_link.launches[0].kernel_ps == base.launches[0].kernel_ps
+    assert slower_link.time_ps["cpu_dpu"] > base.time_ps["cpu_dpu"]
+    hit = slower_link.launches[0].classes[0]               # ... under the config that asked for it
+    assert hit.config == slower_link.config and hit.provenance["preset_hash"] == slower_link.config.hash()
+    assert hit.config.hash() != base.config.hash()

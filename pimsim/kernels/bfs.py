@@ -105,11 +105,11 @@ _COSTS: dict = {}
 def _costs(cfg):
     """Instructions of each op-mix constant above under `cfg` (costed once per preset: BFS
     runs thousands of short tasklet programs)."""
-    table = _COSTS.get(cfg.hash())
+    table = _COSTS.get(cfg.dpu_model_hash())
     if table is None:
         mixes = (LOAD8, STORE8, LOAD4, STORE4, UPD_TILE, UPD_NZ, UPD_OWN, UPD_BIT_TEST, UPD_BIT_SET,
                  EXP_NODE, EXP_FRONTIER, EXP_EDGE, EXP_HIT)
-        table = _COSTS[cfg.hash()] = {id(m): cfg.ops.cost(m) for m in mixes}
+        table = _COSTS[cfg.dpu_model_hash()] = {id(m): cfg.ops.cost(m) for m in mixes}
     return lambda mix: table[id(mix)]
 
 

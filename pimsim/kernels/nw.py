@@ -132,19 +132,8 @@ class Replay:
 _REPLAYS: dict = {}
 
 
-_HASHES: dict = {}
-
-
-def _cfg_key(cfg) -> str:
-    """cfg.hash() is a JSON dump of the whole preset: compute it once per config object."""
-    got = _HASHES.get(id(cfg))
-    if got is None or got[0] is not cfg:
-        got = _HASHES[id(cfg)] = (cfg, cfg.hash())
-    return got[1]
-
-
 def _simulate(cfg, chunks: tuple[int, ...], bl: int, bl_in: int) -> Replay:
-    key = (_cfg_key(cfg), chunks, bl, bl_in)
+    key = (cfg.dpu_model_hash(), chunks, bl, bl_in)
     hit = _REPLAYS.get(key)
     if hit is None:
         hit = _REPLAYS[key] = _run(cfg, chunks, bl, bl_in)
