@@ -67,3 +67,12 @@ def test_scaling_default_sizes_follow_prim():
     assert {p["size"] for p in sweep_points(va, "strong", [256, 2048], [16], None, {})} == {167_772_160}
     w = sweep_points(gemv, "weak", [1, 4], [16], None, {})
     assert [p["size"] for p in w] == [1024, 4096] and w[0]["params"] == {"n": 2048}
+
+
+def test_scaling_reports_progress_per_point_on_stderr(capsys):
+    assert main(["scaling", "prim", "VA", "--dpus", "1,4", "--size", "8192", "--json"]) == 0
+    captured = capsys.readouterr()
+    json.loads(captured.out)                                    # stdout stays one JSON object
+    lines = captured.err.strip().splitlines()
+    assert [line.split("]")[0] for line in lines] == ["[1/2", "[2/2"]
+    assert "VA 4 DPUs x 16 tasklets" in lines[1]

@@ -12,6 +12,7 @@ Sweeps run timing-only unless --functional is given.
 """
 from __future__ import annotations
 
+import sys
 import time
 
 from pimsim.cli import add_common
@@ -78,12 +79,16 @@ def handle(args) -> dict:
     cfg = load_preset(args.preset, args.overrides)
     rows = []
     wall0 = time.perf_counter()
-    for pt in sweep_points(mod, args.kind, dpus, tasklets, args.size, params):
+    points = sweep_points(mod, args.kind, dpus, tasklets, args.size, params)
+    for i, pt in enumerate(points, 1):
         t0 = time.perf_counter()
         res = prim.run(name, dpus=pt["dpus"], tasklets=pt["tasklets"], size=pt["size"], params=pt["params"],
                        timing_only=not args.functional, config=cfg, seed=args.seed)
         rows.append({**pt, "time_ms": res.time_ms, "verified": res.verified,
                      "wall_s": round(time.perf_counter() - t0, 3)})
+        # progress on stderr, so --json output stays one object
+        print(f"[{i}/{len(points)}] {name} {pt['dpus']} DPUs x {pt['tasklets']} tasklets: "
+              f"{res.time_ms['total']:.3f} ms simulated in {rows[-1]['wall_s']:.1f} s", file=sys.stderr, flush=True)
     out = {"suite": args.suite, "workload": name, "kind": args.kind, "preset": cfg.name, "rows": rows,
            "wall_s": round(time.perf_counter() - wall0, 3)}
     tasklet_sweep = len(tasklets) > 1 and len(dpus) == 1
