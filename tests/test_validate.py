@@ -188,8 +188,10 @@ def test_cli_json_and_report(tmp_path, capsys):
                  "p,s,my-benchmark,x,1,1,,cycles_per_op,5,DPU cycles,\n")
     rc = cli.main(["validate", "--measurements", str(f), "--json", "--report", str(tmp_path / "r")])
     assert rc == 0
-    d = json.loads(capsys.readouterr().out)
+    captured = capsys.readouterr()
+    d = json.loads(captured.out)
     assert d["n_points"] == 4 and len(d["unpredicted"]) == 1
+    assert captured.err.strip().splitlines()[-1] == "validate: points 4/4"     # progress goes to stderr
     assert {"n", "r2", "mape", "max_abs_pct_err"} <= set(d["overall"])
     assert "microbenchmarks" in d["groups"]
     assert (tmp_path / "r" / "REPORT.md").exists()

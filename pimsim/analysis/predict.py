@@ -311,12 +311,14 @@ def _pool_eval(query: tuple) -> tuple[bool, Any]:
 class Predictor:
     """Predicts measurement points for a config, caching model calls by (config hash, query)."""
 
-    def __init__(self, backends: Backends | None = None, cache: bool = True):
+    def __init__(self, backends: Backends | None = None, cache: bool = True,
+                 progress: Callable[[str, int, int], None] | None = None):
         self.backends = backends or Backends()
         self.use_cache = cache
         self.cache: dict[tuple, tuple[bool, Any]] = {}
         self.calls = 0          # model calls made
         self.hits = 0           # queries answered from the cache
+        self.progress = progress   # told (what, done, total) as prefetch / predict work through their lists
 
     def query_value(self, query: tuple, cfg: SystemConfig, cfg_hash: str | None = None) -> tuple[bool, Any]:
         """(True, value) or (False, reason)."""
@@ -346,14 +348,18 @@ class Predictor:
         from concurrent.futures import ProcessPoolExecutor
         _POOL_STATE.update(cfg=cfg, backends=self.backends)
         with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
-            for q, out in zip(todo, pool.map(_pool_eval, todo, chunksize=1)):
+            for k, (q, out) in enumerate(zip(todo, pool.map(_pool_eval, todo, chunksize=1)), 1):
                 self.calls += 1
                 self.cache[(h, q)] = out
+                if self.progress:
+                    self.progress("model calls", k, len(todo))
 
     def predict(self, points: Sequence[Measurement], cfg: SystemConfig) -> list[Prediction]:
         h = cfg.hash()
         out = []
-        for m in points:
+        for k, m in enumerate(points, 1):
+            if self.progress:
+                self.progress("points", k, len(points))
             g = group_of(m)
             try:
                 p = plan(m)

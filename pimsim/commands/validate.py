@@ -27,8 +27,17 @@ def register(sub) -> None:
     p.set_defaults(handler=handle)
 
 
+def _progress():
+    """A progress callback printing to stderr every tenth of the way (--json stays clean)."""
+    def report(what: str, done: int, total: int) -> None:
+        if done == total or done % max(1, total // 10) == 0:
+            print(f"validate: {what} {done}/{total}", file=sys.stderr, flush=True)
+    return report
+
+
 def handle(args) -> dict:
     from pimsim.analysis import measurements as ms
+    from pimsim.analysis.predict import Predictor
     from pimsim.analysis.validate import validate, write_report
     from pimsim.config import load_preset
 
@@ -36,7 +45,7 @@ def handle(args) -> dict:
     files = args.measurements or [str(f) for f in ms.default_files()]
     points = ms.load(files)
     points = ms.select_systems(points, args.system)
-    res = validate(points, cfg, files=files, jobs=args.jobs)
+    res = validate(points, cfg, files=files, jobs=args.jobs, predictor=Predictor(progress=_progress()))
     out = res.to_dict(points=args.points)
     if args.report:
         command = "pimsim " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if sys.argv[1:2] == ["validate"] \
