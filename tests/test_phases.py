@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from pimsim import host_api
 from pimsim.engine import run_dpu
-from pimsim.errors import DmaError, SyncError
+from pimsim.errors import DmaError, PimsimError, SyncError
 from pimsim.hw.dpu import TRACE_COMPUTE, TRACE_READ, TRACE_WRITE
 from pimsim.workloads import prim
 
@@ -80,6 +80,20 @@ def test_a_bad_trace_row_is_the_dma_error_of_that_call():
     for fixed in (False, True):
         with pytest.raises(DmaError, match="mram_write of 12 bytes: size must be a multiple of 8"):
             run_dpu(program, None, 2, fixed_phases=fixed)
+
+
+@pytest.mark.parametrize("fixed", [False, True])
+def test_a_malformed_trace_is_an_error_naming_the_row(fixed):
+    def unknown_op(ctx, _):
+        yield from ctx.run_trace(np.array([TRACE_COMPUTE, 7]), np.array([5.0, 64.0]), np.array([0, 0]))
+
+    def ragged(ctx, _):
+        yield from ctx.run_trace(np.array([TRACE_COMPUTE]), np.array([5.0, 6.0]), np.array([0]))
+
+    with pytest.raises(PimsimError, match="row 1 has operation 7"):
+        run_dpu(unknown_op, None, 1, fixed_phases=fixed)
+    with pytest.raises(PimsimError, match="one length"):
+        run_dpu(ragged, None, 1, fixed_phases=fixed)
 
 
 def test_misuse_and_deadlock_give_the_simpy_engines_errors():

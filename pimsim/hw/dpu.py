@@ -102,6 +102,19 @@ class Dpu:
         return m
 
 
+def check_trace(tasklet: int, op, value, mram_addr) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A trace's three columns as arrays, of one length, with known operations only."""
+    op, value, mram_addr = np.asarray(op), np.asarray(value), np.asarray(mram_addr)
+    if not op.ndim == value.ndim == mram_addr.ndim == 1 or not op.size == value.size == mram_addr.size:
+        raise PimsimError(f"tasklet {tasklet}: run_trace columns must be 1-D and of one length, got shapes "
+                          f"{op.shape}, {value.shape}, {mram_addr.shape}")
+    bad = np.nonzero((op != TRACE_COMPUTE) & (op != TRACE_READ) & (op != TRACE_WRITE))[0]
+    if bad.size:
+        raise PimsimError(f"tasklet {tasklet}: run_trace row {int(bad[0])} has operation {op[bad[0]].item()!r}; "
+                          f"known: TRACE_COMPUTE={TRACE_COMPUTE}, TRACE_READ={TRACE_READ}, TRACE_WRITE={TRACE_WRITE}")
+    return op, value, mram_addr.astype(np.int64, copy=False)
+
+
 class TaskletContext:
     """What a tasklet program sees: its id, the tasklet count, and the phase verbs."""
 
@@ -171,6 +184,7 @@ class TaskletContext:
         """A precomputed sequence of verbs, one per row: TRACE_COMPUTE (value = instructions),
         TRACE_READ / TRACE_WRITE (value = bytes at mram_addr). Trace-driven kernels (BS) build it
         with numpy; the phase recorder takes it in one step instead of one verb at a time."""
+        op, value, mram_addr = check_trace(self.id, op, value, mram_addr)
         for o, v, a in zip(op.tolist(), value.tolist(), mram_addr.tolist()):
             if o == TRACE_COMPUTE:
                 yield from self.compute(instructions=v)

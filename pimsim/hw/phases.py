@@ -20,7 +20,7 @@ import numpy as np
 
 from pimsim.errors import DmaError, PimsimError
 from pimsim.hw.dma import READ, WRITE, check_dma
-from pimsim.hw.dpu import TRACE_COMPUTE, TRACE_READ, TRACE_WRITE, Dpu, Program, TaskletContext
+from pimsim.hw.dpu import TRACE_COMPUTE, TRACE_READ, TRACE_WRITE, Dpu, Program, TaskletContext, check_trace
 from pimsim.hw.sync import Barrier, Mutex
 
 EXEC, XFER, BARRIER, LOCK, UNLOCK, NOTIFY, WAIT_FOR = 0, 1, 2, 3, 4, 5, 6
@@ -88,7 +88,7 @@ class PhaseRecorder(TaskletContext):
 
     def run_trace(self, op: np.ndarray, value: np.ndarray, mram_addr: np.ndarray) -> tuple:
         """TaskletContext.run_trace in one step: the same phases, checks and DMA accounting."""
-        op, value, mram_addr = np.asarray(op), np.asarray(value), np.asarray(mram_addr, np.int64)
+        op, value, mram_addr = check_trace(self.id, op, value, mram_addr)
         dma = op != TRACE_COMPUTE
         cfg = self.cfg
         issue = cfg.ops.instructions["dma_issue"]
