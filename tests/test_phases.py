@@ -92,8 +92,13 @@ def test_a_malformed_trace_is_an_error_naming_the_row(fixed):
 
     with pytest.raises(PimsimError, match="row 1 has operation 7"):
         run_dpu(unknown_op, None, 1, fixed_phases=fixed)
+    def fractional(ctx, _):
+        yield from ctx.run_trace(np.array([TRACE_READ]), np.array([16.5]), np.array([0]))
+
     with pytest.raises(PimsimError, match="one length"):
         run_dpu(ragged, None, 1, fixed_phases=fixed)
+    with pytest.raises(DmaError, match="row 0: DMA size 16.5 is not a whole number"):
+        run_dpu(fractional, None, 1, fixed_phases=fixed)
 
 
 def test_misuse_and_deadlock_give_the_simpy_engines_errors():

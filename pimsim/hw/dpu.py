@@ -112,6 +112,11 @@ def check_trace(tasklet: int, op, value, mram_addr) -> tuple[np.ndarray, np.ndar
     if bad.size:
         raise PimsimError(f"tasklet {tasklet}: run_trace row {int(bad[0])} has operation {op[bad[0]].item()!r}; "
                           f"known: TRACE_COMPUTE={TRACE_COMPUTE}, TRACE_READ={TRACE_READ}, TRACE_WRITE={TRACE_WRITE}")
+    dma = np.nonzero(op != TRACE_COMPUTE)[0]
+    fractional = dma[value[dma] != np.floor(value[dma])]
+    if fractional.size:
+        row = int(fractional[0])
+        raise DmaError(f"tasklet {tasklet}: run_trace row {row}: DMA size {value[row].item()!r} is not a whole number of bytes")
     return op, value, mram_addr.astype(np.int64, copy=False)
 
 

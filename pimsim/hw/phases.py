@@ -18,7 +18,7 @@ from typing import Any, Generator
 import numba
 import numpy as np
 
-from pimsim.errors import DmaError, PimsimError
+from pimsim.errors import PimsimError
 from pimsim.hw.dma import READ, WRITE, check_dma
 from pimsim.hw.dpu import TRACE_COMPUTE, TRACE_READ, TRACE_WRITE, Dpu, Program, TaskletContext, check_trace
 from pimsim.hw.sync import Barrier, Mutex
@@ -103,9 +103,6 @@ class PhaseRecorder(TaskletContext):
         if dma.any():
             rows = np.nonzero(dma)[0]
             nbytes = value[rows].astype(np.int64)
-            if (value[rows] != nbytes).any():
-                bad = int(rows[np.nonzero(value[rows] != nbytes)[0][0]])
-                raise DmaError(f"tasklet {self.id}: trace row {bad}: DMA size {value[bad]!r} is not a whole number of bytes")
             addr, write = mram_addr[rows], op[rows] == TRACE_WRITE
             legal = ((nbytes >= cfg.dma.min_bytes) & (nbytes <= cfg.dma.max_bytes) & (nbytes % cfg.dma.multiple_bytes == 0)
                      & (addr % cfg.dma.align_bytes == 0) & (addr >= 0) & (addr + nbytes <= cfg.dpu.mram_bytes)
