@@ -6,10 +6,10 @@ with `Kernel.fixed_phases`). Such a program can be written down once: a PhaseRec
 against a context whose primitives record instead of wait. `replay` then runs the recorded
 phases through a numba event loop that is the SimPy model of pimsim.hw step for step: the
 same processor-sharing pipeline (virtual-work clock, finish tags, DMA stall capacity), the
-same FIFO DMA engine, barriers, mutexes and handshakes, the same rounding to integer ps, and the same order
-for simultaneous events (SimPy pops events by time, then in the order they were scheduled; the
-replay numbers its events in that order). tests/test_phases.py checks that both give equal
-results.
+same FIFO DMA engine, barriers, mutexes and handshakes, the same rounding to integer ps, and
+the same order for simultaneous events (SimPy pops events by time, then in the order they were
+scheduled; the replay numbers its events in that order). tests/test_phases.py checks that both
+give equal results.
 """
 from __future__ import annotations
 
@@ -160,9 +160,10 @@ def record(program: Program, shape: Any, dpu: Dpu) -> tuple[np.ndarray, ...]:
     return (np.array(starts, np.int64), *tape.arrays(), counts)
 
 
-# The replay keeps the model's state in local variables and per-tasklet arrays, and its
-# helpers take and return scalars only: numba reference-counts every array handed to a
-# function, which would cost more than the model's own arithmetic.
+# The replay keeps the model's state in local variables and per-tasklet arrays, and its hot
+# helpers take and return scalars: numba reference-counts every array handed to a function,
+# which would cost more than the model's own arithmetic (only _wake, called once per batch of
+# wake-ups, takes arrays).
 
 @numba.njit(cache=True)
 def _ps_per_instruction(k, capacity, cycle_ps, interval, width):
