@@ -335,8 +335,10 @@ class DpuSet:
         deterministic, so equal preset, program, tasklets and signature give an equal result)."""
         if not self.equivalence:
             return self._run_one(kernel, shape)
+        # which engine ran is part of the key: compiled=False must really run SimPy, not
+        # reuse a replayed result (the two are equal, and that is what such a run checks)
         key = (self.cfg.dpu_model_hash(), kernel.name, kernel.program, self.nr_tasklets, sig,
-               kernel.wram_static_bytes, kernel.iram_instructions)
+               kernel.wram_static_bytes, kernel.iram_instructions, self._replays(kernel))
         res = _RUN_CACHE.get(key)
         if res is None:
             res = _RUN_CACHE[key] = self._run_one(kernel, shape)
@@ -350,7 +352,10 @@ class DpuSet:
     def _run_one(self, kernel: Kernel, shape: Any) -> DpuRunResult:
         return run_dpu(kernel.program, shape, self.nr_tasklets, self.cfg, seed=self.seed,
                        wram_static_bytes=kernel.wram_static_bytes, iram_instructions=kernel.iram_instructions,
-                       fixed_phases=kernel.fixed_phases and self.compiled)
+                       fixed_phases=self._replays(kernel))
+
+    def _replays(self, kernel: Kernel) -> bool:
+        return kernel.fixed_phases and self.compiled
 
     def launch(self, sync: bool = True) -> LaunchRecord:
         """dpu_launch(DPU_SYNCHRONOUS | DPU_ASYNCHRONOUS) on every DPU of the set."""

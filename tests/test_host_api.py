@@ -268,3 +268,19 @@ def test_run_cache_is_shared_by_configs_that_differ_only_on_the_host_side(monkey
     hit = slower_link.launches[0].classes[0]               # ... under the config that asked for it
     assert hit.config == slower_link.config and hit.provenance["preset_hash"] == slower_link.config.hash()
     assert hit.config.hash() != base.config.hash()
+
+
+def test_compiled_false_runs_simpy_even_when_the_replay_result_is_cached(monkeypatch):
+    from pimsim import host_api
+    monkeypatch.setattr(host_api, "_RUN_CACHE", {})
+    engines = []
+    real = host_api.run_dpu
+    monkeypatch.setattr(host_api, "run_dpu", lambda *a, **kw: engines.append(kw["fixed_phases"]) or real(*a, **kw))
+    results = []
+    for compiled in (True, False):
+        ds = DpuSet(4, timing_only=True, compiled=compiled)
+        ds.load(stream.KERNEL, 16)
+        ds.push_xfer("DPU_INPUT_ARGUMENTS", [stream.make_args(1 << 14, 3)] * 4)
+        ds.push_xfer("MRAM", [Placeholder(1 << 14)] * 4)
+        results.append(ds.launch().kernel_ps)
+    assert engines == [True, False] and results[0] == results[1]
