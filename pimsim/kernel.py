@@ -113,7 +113,7 @@ class Kernel:
     wram_static_bytes: int = 0
     iram_instructions: int = 0
     # True when each tasklet's phases depend only on (shape, tasklet id, tasklet count) -- no
-    # handshakes, no state shared with other tasklets, no reach into the engine: launches then
+    # state shared with other tasklets, no reach into the engine: launches then
     # run on the compiled replay (pimsim.hw.phases), which equals the SimPy engine, faster.
     fixed_phases: bool = False
     meta: Mapping[str, Any] = field(default_factory=dict)
