@@ -9,8 +9,9 @@ import pytest
 
 from pimsim import cli
 from pimsim.analysis import measurements as ms
-from pimsim.analysis.calibrate import calibrate, default_parameters, make_params, split_points, write_preset
-from pimsim.analysis.predict import Backends
+from pimsim.analysis.calibrate import (calibrate, cross_validate, default_parameters, make_params, split_points,
+                                      write_preset)
+from pimsim.analysis.predict import Backends, Predictor
 from pimsim.analysis.validate import validate
 from pimsim.config import load_preset
 from pimsim.errors import ConfigError, PimsimError
@@ -279,3 +280,88 @@ def test_excluded_metric_stays_out_of_the_fit_and_is_recorded(synthetic, start_c
                     exclude_metrics=(metric,), max_nfev=3, score_all=False)
     assert res.fit_points and all(m.metric != metric for m in res.fit_points)
     assert sum(f"metric {metric} excluded" in e for e in res.excluded) == sum(m.metric == metric for m in pts)
+
+
+# ---------------------------------------------------------------- k-fold cross-validation
+def test_folds_hold_out_every_experiment_exactly_once(synthetic):
+    _, pts = synthetic
+    k = 3
+    helds = [split_points(pts, seed=7, fold=(i, k))[1] for i in range(k)]
+    exps = [{m.experiment for m in h} for h in helds]
+    assert set().union(*exps) == {m.experiment for m in pts}
+    assert all(not exps[i] & exps[j] for i in range(k) for j in range(i + 1, k))
+    assert sum(len(h) for h in helds) == len(pts)                   # experiments are never split
+    sizes = [len(e) for e in exps]
+    assert max(sizes) - min(sizes) <= 1                              # dealt in turn: balanced
+    for w in ("VA", "RED", "arith-throughput"):                     # stratified by workload
+        assert all(any(m.workload == w for m in h) for h in helds), w
+    assert [m.id for m in split_points(pts, seed=7, fold=(1, k))[1]] == [m.id for m in helds[1]]
+    with pytest.raises(ConfigError, match="alternatives"):
+        split_points(pts, holdout=0.25, fold=(0, k))
+    with pytest.raises(ConfigError, match="at least 2 folds"):
+        split_points(pts, fold=(0, 1))
+
+
+def test_cross_validation_predicts_every_point_out_of_fold(synthetic, start_cfg):
+    _, pts = synthetic
+    cv = cross_validate(pts, start_cfg, list(TRUE), k=3, seed=1, backends=Fake().backends(), max_nfev=60)
+    assert len(cv.folds) == 3
+    for f in cv.folds:
+        assert not {m.id for m in f.fit_points} & {m.id for m in f.heldout_points}
+    # each point is predicted once, by the one fit that held it out
+    ids = [p.m.id for p in cv.predictions]
+    assert sorted(ids) == sorted(m.id for m in pts) and len(set(ids)) == len(ids)
+    held_by = {m.id: i for i, f in enumerate(cv.folds) for m in f.heldout_points}
+    for p in cv.predictions[::7]:        # the prediction is the held-out fold's fitted preset's
+        if p.scorable:
+            f = cv.folds[held_by[p.m.id]]
+            again = validate([p.m], f.cfg, predictor=Predictor(Fake().backends())).predictions[0]
+            assert again.predicted == p.predicted
+    # the model behind the synthetic data is the fitted family: out-of-fold error ~ the 1 % noise
+    sc = cv.score()
+    assert sc["overall"]["n"] == sum(p.scorable for p in cv.predictions) > 60
+    assert sc["overall"]["mape"] < 3.0
+    # the folds' fits differ (each saw different points) but all recover the true values
+    assert len({tuple(sorted(f.fitted.items())) for f in cv.folds}) == 3
+    for f in cv.folds:
+        for name, true in TRUE.items():
+            assert f.fitted[name] == pytest.approx(true, rel=0.08), name
+
+
+def test_a_fold_never_leaks_into_its_fit(synthetic, start_cfg, tmp_path):
+    f, pts = synthetic
+    held_ids = {m.id for m in split_points(pts, seed=3, fold=(0, 3))[1]}
+    one = calibrate(pts, start_cfg, list(TRUE), seed=3, fold=(0, 3), backends=Fake().backends(), score_all=False)
+    # corrupt every held-out value: the fit of that fold is bit-identical
+    lines = f.read_text().splitlines()
+    bad = [lines[0]]
+    for m, row in zip(ms.load([f]), lines[1:]):
+        cols = row.split(",")
+        if m.id in held_ids:
+            cols[8] = str(float(cols[8]) * 5 + 1)
+        bad.append(",".join(cols))
+    g = tmp_path / "synthetic.csv"
+    g.write_text("\n".join(bad) + "\n")
+    two = calibrate(ms.load([g]), start_cfg, list(TRUE), seed=3, fold=(0, 3), backends=Fake().backends(),
+                    score_all=False)
+    assert two.fitted == one.fitted
+
+
+def test_cli_cross_validation(tmp_path, capsys):
+    src = [r for r in (ms.DEFAULT_DIR / "upmem_published_points.csv").read_text().splitlines()[1:]
+           if ",xfer_bw," in r]
+    f = tmp_path / "xfer.csv"
+    f.write_text(HEADER + "\n".join(src) + "\n")
+    rc = cli.main(["calibrate", "--measurements", str(f), "--cv", "2", "--json", "--quiet",
+                   "--report", str(tmp_path / "rep"),
+                   "--params", "transfer.cpu_dpu_serial_gbps,transfer.broadcast_rank_gbps"])
+    assert rc == 0
+    d = json.loads(capsys.readouterr().out)
+    assert d["k"] == 2 and len(d["folds"]) == 2
+    assert d["cv"]["overall"]["n"] == 5 == sum(fo["n_heldout_points"] for fo in d["folds"])
+    text = (tmp_path / "rep" / "CROSSVALIDATION.md").read_text()
+    assert "Out-of-fold scores" in text and (tmp_path / "rep" / "figures" / "crossvalidation_scatter.png").exists()
+    assert cli.main(["calibrate", "--measurements", str(f), "--cv", "2", "--out", str(tmp_path / "x.toml")]) == 2
+    assert "--cv makes its own held-out folds" in capsys.readouterr().err
+    assert cli.main(["calibrate", "--measurements", str(f)]) == 2
+    assert "--out models/calibrated/NAME.toml is required" in capsys.readouterr().err

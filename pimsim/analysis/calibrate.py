@@ -166,31 +166,52 @@ def make_params(cfg: SystemConfig, specs: Iterable[str]) -> list[Param]:
 
 
 # ---------------------------------------------------------------- held-out split
+def _shuffled_experiments(points: Sequence[Measurement], rng: random.Random) -> dict[str, list[tuple]]:
+    """Each workload's experiments in a seeded random order (the order the random splits deal from)."""
+    by_wl: dict[str, list[tuple]] = {}
+    for m in points:
+        exps = by_wl.setdefault(m.workload, [])
+        if m.experiment not in exps:
+            exps.append(m.experiment)
+    out = {}
+    for w in sorted(by_wl):
+        exps = sorted(by_wl[w], key=repr)
+        rng.shuffle(exps)
+        out[w] = exps
+    return out
+
+
 def split_points(points: Sequence[Measurement], holdout: float | None = None, by: str | None = None,
-                 values: Sequence[str] | None = None, seed: int = 0) -> tuple[list[Measurement], list[Measurement], str]:
+                 values: Sequence[str] | None = None, seed: int = 0,
+                 fold: tuple[int, int] | None = None) -> tuple[list[Measurement], list[Measurement], str]:
     """(fit, held_out, description). Points of one experiment (same workload, variant, DPUs,
     tasklets, size: e.g. the four metrics of one PrIM run) always go to the same side.
 
     - holdout=F: a seeded random F of each workload's experiments is held out.
+    - fold=(i, k): each workload's experiments, in a seeded random order, are dealt into k folds
+      in turn; fold i is held out. Over i = 0..k-1 every experiment is held out exactly once.
     - by='workload': the named workloads (values), else a seeded random F (default 0.25) of them.
     - by='nr_dpus': the named DPU counts (values), else each workload's largest DPU count
       when the workload was measured at more than one (a scale-out extrapolation test).
     """
     rng = random.Random(seed)
     held_exp: set[tuple] = set()
-    if by is None:
+    if fold is not None:
+        i, k = fold
+        if holdout is not None or by is not None:
+            raise ConfigError("cross-validation folds and --holdout/--holdout-by are alternatives: give one")
+        if k < 2 or not 0 <= i < k:
+            raise ConfigError(f"fold {i + 1} of {k}: expected at least 2 folds and 1 <= fold <= {k}")
+        # the deal continues across workloads, so folds stay balanced when workloads have few experiments
+        order = [e for exps in _shuffled_experiments(points, rng).values() for e in exps]
+        held_exp = set(order[i::k])
+        desc = f"fold {i + 1} of {k} of each workload's experiments (seed {seed})"
+    elif by is None:
         if not holdout:
             return list(points), [], "none"
         if not 0 < holdout < 1:
             raise ConfigError(f"--holdout {holdout}: expected a fraction between 0 and 1")
-        by_wl: dict[str, list[tuple]] = {}
-        for m in points:
-            exps = by_wl.setdefault(m.workload, [])
-            if m.experiment not in exps:
-                exps.append(m.experiment)
-        for w in sorted(by_wl):
-            exps = sorted(by_wl[w], key=repr)
-            rng.shuffle(exps)
+        for exps in _shuffled_experiments(points, rng).values():
             held_exp |= set(exps[:round(holdout * len(exps))])
         desc = f"random {holdout:g} of each workload's experiments (seed {seed})"
     elif by == "workload":
@@ -603,7 +624,7 @@ def calibrate(points: Sequence[Measurement], cfg: SystemConfig, params: Sequence
               backends: Backends | None = None, diff_step: float = 0.02, max_nfev: int = 40,
               name: str | None = None, score_all: bool = True, jobs: int = 1, jacobian: str = "broyden",
               progress: Callable[[str], None] | None = None,
-              exclude_metrics: Sequence[str] = ()) -> CalibrationResult:
+              exclude_metrics: Sequence[str] = (), fold: tuple[int, int] | None = None) -> CalibrationResult:
     """Fit `params` (default: default_parameters) on the non-held-out points; points whose metric
     is in `exclude_metrics` stay out of the fit (recorded as excluded) but can still be validated."""
     if jacobian not in ("broyden", "2-point"):
@@ -611,7 +632,7 @@ def calibrate(points: Sequence[Measurement], cfg: SystemConfig, params: Sequence
     t_start = time.perf_counter()
     say = progress or (lambda s: None)
     backends = backends or Backends()
-    fit_all, held, desc = split_points(points, holdout, holdout_by, holdout_values, seed)
+    fit_all, held, desc = split_points(points, holdout, holdout_by, holdout_values, seed, fold)
     # only points with a plan and a measured value > 0 can enter a relative-error fit
     fit, excluded = [], []
     for m in fit_all:
@@ -679,6 +700,57 @@ def calibrate(points: Sequence[Measurement], cfg: SystemConfig, params: Sequence
         say(f"  scored fit and held-out points before/after in {time.perf_counter() - t0:.1f} s")
     res.wall_s = time.perf_counter() - t_start
     return res
+
+
+@dataclass
+class CrossValidation:
+    """k-fold cross-validation of a calibration: every experiment is predicted by a preset
+    fitted without it. `predictions` holds those out-of-fold predictions (one per point);
+    `folds` the per-fold fits."""
+    k: int
+    seed: int
+    folds: list[CalibrationResult]
+    predictions: list            # list[Prediction], each from the fold that held its point out
+    wall_s: float
+
+    def score(self) -> dict:
+        return score(self.predictions)
+
+    def to_dict(self) -> dict:
+        return {
+            "k": self.k, "seed": self.seed, "wall_s": self.wall_s,
+            "cv": self.score(),
+            "folds": [{"holdout": f.holdout, "n_fit_points": len(f.fit_points),
+                       "n_heldout_points": len(f.heldout_points), "fitted": f.fitted, "wall_s": f.wall_s}
+                      for f in self.folds],
+            "points": [{"id": p.m.id, "group": p.group, "measured": p.m.value, "predicted": p.predicted,
+                        "pct_err": p.pct_err} for p in self.predictions],
+        }
+
+
+def cross_validate(points: Sequence[Measurement], cfg: SystemConfig, params: Sequence[str] | None = None, *,
+                   k: int = 5, seed: int = 0, backends: Backends | None = None, jobs: int = 1,
+                   progress: Callable[[str], None] | None = None, **fit_options) -> CrossValidation:
+    """Fit k times, each time holding out one fold (split_points(fold=...)), and predict each
+    held-out fold with the preset fitted without it. The scores of these out-of-fold
+    predictions estimate how the calibration predicts points it has not seen, on every point
+    rather than on one random quarter."""
+    t0 = time.perf_counter()
+    say = progress or (lambda s: None)
+    backends = backends or Backends()
+    pred = Predictor(backends)
+    folds, out_of_fold = [], []
+    for i in range(k):
+        say(f"cross-validation: fold {i + 1} of {k}")
+        res = calibrate(points, cfg, params, seed=seed, fold=(i, k), backends=backends, jobs=jobs,
+                        progress=progress, score_all=False, **fit_options)
+        folds.append(res)
+        pred.prefetch(res.heldout_points, res.cfg, jobs)
+        out_of_fold += pred.predict(res.heldout_points, res.cfg)
+    order = {m.id: j for j, m in enumerate(points)}
+    out_of_fold.sort(key=lambda p: order[p.m.id])
+    return CrossValidation(k=k, seed=seed, folds=folds, predictions=out_of_fold,
+                           wall_s=time.perf_counter() - t0)
 
 
 def _value(cfg: SystemConfig, name: str) -> float:

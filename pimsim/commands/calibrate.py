@@ -18,7 +18,12 @@ def register(sub) -> None:
                     "points not held out, and writes a full preset recording the fit.")
     p.add_argument("--measurements", nargs="+", action="extend", metavar="FILE", required=True,
                    help="measurement CSV file(s) in the validation schema")
-    p.add_argument("--out", required=True, metavar="models/calibrated/NAME.toml", help="preset file to write")
+    p.add_argument("--out", metavar="models/calibrated/NAME.toml",
+                   help="preset file to write (required unless --cv)")
+    p.add_argument("--cv", type=int, metavar="K",
+                   help="instead of writing a preset, cross-validate: fit K times, each time holding out "
+                        "one of K seeded folds of every workload's experiments, and score each point's "
+                        "prediction by the fit that did not see it (with --report DIR: DIR/CROSSVALIDATION.md)")
     p.add_argument("--holdout", type=float, metavar="FRACTION",
                    help="hold out this seeded random fraction of each workload's experiments "
                         "(with --holdout-by workload: the fraction of workloads)")
@@ -42,7 +47,8 @@ def register(sub) -> None:
     p.add_argument("--system", action="append", default=[], metavar="TEXT",
                    help="use only points whose system column contains TEXT (case-insensitive, repeatable), e.g. to fit or score one machine's measurements")
     p.add_argument("--name", help="preset name (default: the output file's stem)")
-    p.add_argument("--report", metavar="DIR", help="also validate the calibrated preset and write DIR/REPORT.md")
+    p.add_argument("--report", metavar="DIR", help="also validate the calibrated preset and write DIR/REPORT.md "
+                                                   "(with --cv: DIR/CROSSVALIDATION.md)")
     p.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     p.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1),
                    help="worker processes for model calls (default: min(2, CPUs))")
@@ -60,14 +66,24 @@ def handle(args) -> dict:
         raise ConfigError(f"--holdout {args.holdout}: expected a fraction between 0 and 1")
     if args.holdout_values and not args.holdout_by:
         raise ConfigError("--holdout-values needs --holdout-by workload|nr_dpus")
+    if args.cv is not None:
+        if args.out or args.holdout is not None or args.holdout_by:
+            raise ConfigError("--cv makes its own held-out folds and writes no preset: drop --out, "
+                              "--holdout and --holdout-by (run without --cv to write a preset)")
+        if args.cv < 2:
+            raise ConfigError(f"--cv {args.cv}: expected at least 2 folds")
+    elif not args.out:
+        raise ConfigError("--out models/calibrated/NAME.toml is required (or --cv K to cross-validate)")
     cfg = load_preset(args.preset, args.overrides)
     points = ms.load(args.measurements)
     points = ms.select_systems(points, args.system)
     params = [s for spec in args.params for s in spec.split(",") if s.strip()]
-    out_path = Path(args.out)
     command = "pimsim " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if sys.argv[1:2] == ["calibrate"] \
         else "pimsim calibrate"
     progress = None if args.quiet else (lambda s: print(s, file=sys.stderr, flush=True))
+    if args.cv is not None:
+        return _cross_validate(args, points, cfg, params, command, progress)
+    out_path = Path(args.out)
     res = calibrate(points, cfg, params or None, holdout=args.holdout, holdout_by=args.holdout_by,
                     holdout_values=args.holdout_values.split(",") if args.holdout_values else None,
                     seed=args.seed, joint=args.joint, max_nfev=args.max_nfev, diff_step=args.diff_step,
@@ -90,6 +106,35 @@ def handle(args) -> dict:
             out["plot"] = args.plot
     if not args.json:
         print_summary(out)
+    return out
+
+
+def _cross_validate(args, points, cfg, params, command, progress) -> dict:
+    from pimsim.analysis.calibrate import cross_validate
+    from pimsim.analysis.validate import TARGETS, write_cv_report
+
+    cv = cross_validate(points, cfg, params or None, k=args.cv, seed=args.seed, jobs=args.jobs,
+                        progress=progress, joint=args.joint, max_nfev=args.max_nfev,
+                        diff_step=args.diff_step, jacobian=args.jacobian,
+                        exclude_metrics=tuple(args.exclude_metric))
+    out = cv.to_dict()
+    if args.report:
+        out["report_files"] = write_cv_report(cv, args.report, command=command)
+    if args.plot:
+        from pimsim.analysis import plots
+        plots.scatter(cv.predictions, args.plot, title=f"pimsim, {cv.k}-fold cross-validation")
+        out["plot"] = args.plot
+    if not args.json:
+        sc = out["cv"]
+        print(f"{cv.k}-fold cross-validation (seed {cv.seed}), {cv.wall_s:.1f} s: "
+              "MAPE of each point predicted by the fit that held it out")
+        print(f"\n  {'group':<20} {'n':>4} {'MAPE %':>7} {'max %':>7}  target")
+        for g, s in [("overall", sc["overall"]), *sc["groups"].items()]:
+            tgt = TARGETS.get(g)
+            verdict = "" if tgt is None else f"<= {tgt:g} %: {'met' if s['mape'] <= tgt else 'NOT met'}"
+            print(f"  {g:<20} {s['n']:>4} {_f(s['mape'], 1):>7} {_f(s['max_abs_pct_err'], 1):>7}  {verdict}")
+        if args.report:
+            print(f"\nwrote {out['report_files']['report']}")
     return out
 
 
