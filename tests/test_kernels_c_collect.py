@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import os
+from dataclasses import replace as dataclasses_replace
 import shutil
 import subprocess
 import sys
@@ -108,3 +109,53 @@ def test_pipeline_with_shim_appends_schema_rows(tmp_path):
     va = [r for r in rows if r["workload"] == "VA"]
     assert {(r["nr_dpus"], r["nr_tasklets"], r["size"]) for r in va} == {("1", "11", "1001"), ("2", "11", "1001")}
     assert float(next(r["value"] for r in va if r["metric"] == "dpu_kernel_time")) > 0
+
+
+def _collect_module():
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("pimsim_collect", COLLECT)
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = mod          # dataclasses look their module up while defining
+    spec.loader.exec_module(mod)
+    return mod
+
+
+@pytest.mark.parametrize("workload,scaling,args,size,expect_size,expect_params", [
+    ("gemv", "strong", {"k": "2048"}, 8192, 8192, {"n": 2048}),
+    ("gemv", "weak", {}, 1024, 1024, {"n": 1024}),            # the C host ignores -x: defaults recorded
+    ("va", "weak", {}, 1000, 4000, {}),                       # weak: per-DPU size x 4 DPUs
+    ("trns", "strong", {}, 128, 128, {"m": 16, "n": 8, "N_": 1}),   # C defaults, not pimsim's N_ = 64
+    ("trns", "weak", {"p": "2"}, 128, 128, {"m": 16, "n": 8, "N_": 8}),
+    ("bs", "strong", {}, 2048576, 2048576, {"queries": 262144}),
+])
+def test_rows_record_what_pimsim_replays(workload, scaling, args, size, expect_size, expect_params):
+    """A collected row's size and variant are read back by `pimsim validate` as the run that
+    was measured: the total size and every workload parameter, by pimsim's names."""
+    from pimsim.analysis.measurements import Measurement
+    from pimsim.analysis.predict import canonical_prim, prim_params
+
+    c = _collect_module()
+    p = c.Point(workload, 4, 16, size, scaling, 1, 3, 10, "box", tuple(sorted(args.items())))
+    assert p.model_size() == expect_size
+    variant = p.variant("upmem")
+    m = Measurement(source="s", system="box", workload=c.WORKLOADS[workload][1], variant=variant, nr_dpus=4,
+                    nr_tasklets=16, size=p.model_size(), metric="dpu_kernel_time", value=1.0, unit="ms",
+                    uncertainty="", file="f.csv", line=2)
+    assert prim_params(canonical_prim(m.workload), m) == expect_params
+
+
+def test_rows_with_options_pimsim_cannot_replay_say_so():
+    from pimsim.analysis.measurements import Measurement
+    from pimsim.analysis.predict import CannotPredict, prim_params
+
+    c = _collect_module()
+    p = c.Point("uni", 4, 16, 4096, "strong", 1, 3, 10, "box", (("g", "rand"),))
+    assert "host:-g=rand" in p.variant("upmem")
+    m = Measurement(source="s", system="box", workload="UNI", variant=p.variant("upmem"), nr_dpus=4,
+                    nr_tasklets=16, size=4096, metric="dpu_kernel_time", value=1.0, unit="ms",
+                    uncertainty="", file="f.csv", line=2)
+    with pytest.raises(CannotPredict, match="host:-g"):
+        prim_params("UNI", m)
+    shim = dataclasses_replace(m, variant=c.Point("va", 1, 16, 64, "strong", 0, 1, 10, "box", ()).variant("shim"))
+    with pytest.raises(CannotPredict, match="gcc shim"):
+        prim_params("VA", shim)

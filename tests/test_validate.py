@@ -131,6 +131,41 @@ def test_unpredictable_rows_carry_a_reason(points, cfg):
     assert "no predictor for workload 'my-benchmark'" in reasons[15]
 
 
+def test_variant_says_how_the_host_program_ran(tmp_path, cfg):
+    """GEMV rows: PrIM's defaults unless the variant sets a parameter; the uPIMulator table's
+    rows get that table's n = 64; what cannot be replayed is reported with the reason."""
+    rows = [
+        "p,s,GEMV,PrIM strong scaling,4,,8192,dpu_kernel_time,1,ms,",                       # 2: defaults
+        "p,s,GEMV,PrIM; n=2048; BL=10,4,,8192,dpu_kernel_time,1,ms,",                      # 3
+        "p,s,GEMV,PrIM; size=uPIMulator data_prep_param,4,,8192,dpu_kernel_time,1,ms,",    # 4: n = 64
+        "p,s,GEMV,pimsim kernels_c; BL=8; n=1024,4,,8192,dpu_kernel_time,1,ms,",           # 5
+        "p,s,GEMV,PrIM; cols=64,4,,8192,dpu_kernel_time,1,ms,",                            # 6
+        "p,s,GEMV,PrIM; n=wide,4,,8192,dpu_kernel_time,1,ms,",                             # 7
+        "p,s,GEMV,pimsim kernels_c; BL=10; SHIM BUILD (host times),4,,8192,dpu_kernel_time,1,ms,",  # 8
+        "p,s,UNI,pimsim kernels_c; BL=10; host:-g=rand,4,,8192,dpu_kernel_time,1,ms,",     # 9
+    ]
+    f = tmp_path / "variants.csv"
+    f.write_text(HEADER + "\n".join(rows) + "\n")
+    pts = ms.load([f])
+    asked = []
+    fake = Fake()
+
+    def prim(name, params=None, **kw):
+        asked.append(params)
+        return fake.prim(name, params=params, **kw)
+
+    preds = Predictor(Backends(prim=prim)).predict(pts, cfg)
+    by = {p.m.line: p for p in preds}
+    assert asked == [None, {"n": 2048}, {"n": 64}]
+    assert all(by[i].predicted is not None for i in (2, 3, 4))
+    reasons = {i: by[i].reason for i in range(5, 10)}
+    assert "BL=8" in reasons[5] and "BL=10" in reasons[5]
+    assert "'cols'" in reasons[6] and "n" in reasons[6]
+    assert "n='wide'" in reasons[7] and "int" in reasons[7]
+    assert "gcc shim" in reasons[8]
+    assert "'host:-g'" in reasons[9]
+
+
 def test_missing_module_is_reported_not_dropped(points, cfg):
     b = Backends(arith=_lazy("pimsim.no_such_module", "cycles_per_op"),
                  transfer=_lazy("pimsim.config", "no_such_function"))

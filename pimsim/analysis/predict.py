@@ -17,7 +17,15 @@ Prediction sources (called through `Backends`, so tests can inject cheap fakes):
 How rows are read (the documented defaults are applied here, in one place):
   - PrIM rows (workload is a PrIM name): `size` is the total problem size; a blank
     nr_tasklets means 16, the PrIM/uPIMulator default; a blank size means the workload's
-    default size.
+    default size. The variant says how the host program ran: rows of the uPIMulator table
+    (variant containing 'size=uPIMulator data_prep_param') are replayed with that table's
+    host parameters (pimsim.workloads.prim.MEASURED_TABLE_PARAMS, e.g. GEMV n = 64); in any
+    other row, each 'NAME=VALUE' item of the ';'-separated variant sets the workload
+    parameter NAME (e.g. 'n=2048' for GEMV; `pimsim run prim --help` lists them), 'BL=10'
+    states the 1 KB DMA blocks the kernels model, and items without '=' are description.
+    Anything else with '=' (an unknown parameter, another block size, a host option the
+    collector could not translate) makes the row unpredictable, with the reason, as does a
+    row measured on the gcc shim instead of hardware.
   - arith-throughput rows: the variant starts with OP_TYPE (e.g. ADD_INT32); nr_elements is
     `size` (blank: PrIM's 1,048,576), 1 KB blocks as in PrIM.
   - mram-latency rows: variant 'mram_read ...'/'mram_write ...', size = bytes per DMA, 1 tasklet
@@ -106,9 +114,7 @@ class Backends:
 
 
 def _prim_run(backends: Backends, cfg: SystemConfig, name: str, dpus: int, tasklets: int,
-              size: int | None) -> dict:
-    from pimsim.workloads.prim import replay_params
-    params = replay_params(name, size, dpus)   # how the measured table ran it (e.g. GEMV n=64)
+              size: int | None, params: dict) -> dict:
     res = backends.prim(name, dpus=dpus, tasklets=tasklets, size=size, params=params or None,
                         timing_only=True, config=cfg)
     t = res.time_ms if hasattr(res, "time_ms") else res["time_ms"]
@@ -158,8 +164,8 @@ def evaluate(query: tuple, cfg: SystemConfig, backends: Backends) -> Any:
                 for d in dirs]
         return sum(vals) / len(vals)
     if kind == "prim":
-        name, dpus, tasklets, size = a
-        return _prim_run(backends, cfg, name, dpus, tasklets, size)
+        name, dpus, tasklets, size, params = a
+        return _prim_run(backends, cfg, name, dpus, tasklets, size, dict(params))
     raise ValueError(f"unknown query kind {kind!r}")
 
 
@@ -192,6 +198,44 @@ def group_of(m: Measurement) -> str:
     return "other"
 
 
+UPIMULATOR_TABLE = "size=uPIMulator data_prep_param"   # variant of the uPIMulator table's rows
+PRIM_BLOCK_LOG2 = 10          # the kernels' 1 KB MRAM<->WRAM blocks (pimsim.kernels._prim.BLOCK_BYTES)
+SHIM_MARK = "SHIM BUILD"      # validation/collect: times of the gcc shim build, not of hardware
+
+
+def prim_params(name: str, m: Measurement) -> dict:
+    """The workload parameters the row's variant records (see the module docstring)."""
+    from pimsim.workloads import prim as prim_workloads
+
+    if SHIM_MARK in m.variant:
+        raise CannotPredict("measured on the gcc shim build (host threads), not on UPMEM hardware")
+    if UPIMULATOR_TABLE in m.variant:
+        return prim_workloads.replay_params(name, m.size, m.nr_dpus)
+    try:
+        defaults = prim_workloads.module(name).PARAMS
+    except PimsimError as e:
+        raise CannotPredict(str(e)) from None
+    params = {}
+    for item in m.variant.split(";"):
+        key, eq, value = (s.strip() for s in item.partition("="))
+        if not eq:
+            continue                                    # description
+        if key == "BL":
+            if value != str(PRIM_BLOCK_LOG2):
+                raise CannotPredict(f"variant gives BL={value}; the kernels model BL={PRIM_BLOCK_LOG2} "
+                                    f"({1 << PRIM_BLOCK_LOG2}-byte DMA blocks) only")
+            continue
+        if key not in defaults:
+            raise CannotPredict(f"variant sets {key!r}, which is not a parameter of {name} "
+                                f"(its parameters: {', '.join(defaults) or 'none'})")
+        kind = type(defaults[key])
+        try:
+            params[key] = kind(value)
+        except ValueError:
+            raise CannotPredict(f"variant sets {key}={value!r}; {name} expects a {kind.__name__}") from None
+    return params
+
+
 def _first_token(variant: str) -> str:
     return variant.strip().split()[0].upper() if variant.strip() else ""
 
@@ -210,7 +254,8 @@ def plan(m: Measurement) -> Plan:
         if m.metric not in PRIM_METRICS:
             raise CannotPredict(f"no PrIM prediction for metric {m.metric}")
         t = m.nr_tasklets if m.nr_tasklets is not None else PRIM_DEFAULT_TASKLETS
-        return Plan(("prim", prim, m.nr_dpus, t, m.size), PRIM_METRICS[m.metric])
+        params = tuple(sorted(prim_params(prim, m).items()))
+        return Plan(("prim", prim, m.nr_dpus, t, m.size, params), PRIM_METRICS[m.metric])
     wl = w.lower()
     if m.metric == "cycles_per_op" and wl.startswith("arith"):
         tok = _first_token(m.variant)

@@ -9,6 +9,9 @@ kernels_c/common/pimsim_host.h) and appends rows in the measurement schema
     source,system,workload,variant,nr_dpus,nr_tasklets,size,metric,value,unit,uncertainty
 
 (the schema of validation/measurements/*.csv), ready for `pimsim calibrate`.
+A row's size is the total problem size and its variant lists the workload parameters by
+pimsim's names (e.g. "pimsim kernels_c; BL=10; weak scaling; n=1024"), so `pimsim validate`
+replays exactly the run that was measured (HOST_PARAMS, WEAK_SCALES).
 Metrics: cpu_dpu_time, dpu_kernel_time, inter_dpu_time, dpu_cpu_time (ms,
 mean of the timed repetitions) and dpu_cycles (max over DPUs and tasklets of
 the last repetition, DPU cycles).
@@ -58,6 +61,29 @@ WORKLOADS = {
 #: PrIM edge list, written under <build-dir>/inputs/. With f = ..., size only labels the rows.
 FILE_INPUTS = {"spmv": "mtx", "bfs": "txt"}
 INPUT_SEED = 0
+#: host option -> (pimsim workload parameter, the C host's default when the option is not given),
+#: from each kernels_c/<workload>/host/app.c. Every row records these parameters by their pimsim
+#: names ("n=1024"), given or defaulted, so `pimsim validate` replays exactly what ran (the C and
+#: Python defaults can differ: TRNS N_ is 1 in PrIM's params.h, BS runs 262,144 queries).
+#: None: an option that does not change what runs (verbosity). Options not listed are recorded
+#: as "host:-X=value", which pimsim cannot replay and reports as such.
+HOST_PARAMS: dict[str, dict[str, tuple[str, object] | None]] = {
+    "gemv": {"k": ("n", 1024)},
+    "mlp": {"k": ("n", 1024)},
+    "trns": {"m": ("m", 16), "k": ("n", 8), "p": ("N_", 1)},
+    "hst-s": {"b": ("bins", 256)},
+    "hst-l": {"b": ("bins", 256)},
+    "ts": {"m": ("m", 256)},
+    "nw": {"p": ("penalty", 1)},
+    "bs": {"i": ("queries", 262144)},
+    "spmv": {"f": ("file", ""), "g": ("values", "ones"), "v": None},
+    "bfs": {"f": ("file", ""), "v": None},
+}
+#: what weak scaling (-x 0) multiplies by the DPU count in the C host: the size option, or a
+#: parameter (TRNS: N_). Hosts not listed ignore -x.
+WEAK_SCALES = {"va": "size", "red": "size", "sel": "size", "uni": "size", "scan-ssa": "size",
+               "scan-rss": "size", "hst-s": "size", "hst-l": "size", "ts": "size", "spmv": "size",
+               "bfs": "size", "trns": "N_"}
 TIME_METRICS = {"cpu_dpu": "cpu_dpu_time", "dpu_kernel": "dpu_kernel_time",
                 "inter_dpu": "inter_dpu_time", "dpu_cpu": "dpu_cpu_time"}
 
@@ -92,10 +118,40 @@ class Point:
         """Rows / nodes of a generated input file (the size is per DPU with weak scaling)."""
         return self.size * (self.nr_dpus if self.scaling == "weak" else 1)
 
+    def _weak(self, what: str) -> int:
+        return self.nr_dpus if self.scaling == "weak" and WEAK_SCALES.get(self.workload) == what else 1
+
+    def model_size(self) -> int:
+        """The row's size: the total problem size, as pimsim's workload takes it."""
+        return self.size * self._weak("size")
+
+    def model_params(self) -> tuple[dict[str, object], dict[str, str]]:
+        """(pimsim workload parameters this run used, host options with no pimsim parameter)."""
+        table = HOST_PARAMS.get(self.workload, {})
+        given = dict(self.args)
+        params = {name: default for flag, spec in table.items() if spec for name, default in [spec]}
+        unmapped = {}
+        for flag, value in given.items():
+            if flag not in table:
+                unmapped[flag] = value
+            elif table[flag]:
+                name, default = table[flag]
+                params[name] = type(default)(value)
+        for name in params:
+            if self._weak(name) > 1:
+                params[name] *= self.nr_dpus
+        return params, unmapped
+
     def variant(self, sdk: str) -> str:
-        extra = "".join(f"; -{k} {v}" for k, v in self.args)
-        v = f"pimsim kernels_c; BL={self.block_log2}; {self.scaling} scaling{extra}"
-        return v + ("; SHIM BUILD (host times, not DPU measurements)" if sdk == "shim" else "")
+        """';'-separated items: NAME=VALUE items are what `pimsim validate` replays (see
+        pimsim.analysis.predict); the rest describes the run."""
+        params, unmapped = self.model_params()
+        items = ["pimsim kernels_c", f"BL={self.block_log2}", f"{self.scaling} scaling"]
+        items += [f"{k}={v}" for k, v in params.items()]
+        items += [f"host:-{k}={v}" for k, v in unmapped.items()]
+        if sdk == "shim":
+            items.append("SHIM BUILD (host times, not DPU measurements)")
+        return "; ".join(items)
 
 
 def _list(v, key, where):
@@ -237,7 +293,7 @@ def rows_for(p: Point, sdk: str, stdout: str, source: str) -> list[dict[str, str
         raise RuntimeError(f"{p.workload}: no {missing} in the host program's pimsim.time_ms line")
     base = {"source": source, "system": p.system, "workload": WORKLOADS[p.workload][1],
             "variant": p.variant(sdk), "nr_dpus": str(p.nr_dpus), "nr_tasklets": str(p.nr_tasklets),
-            "size": str(p.size)}
+            "size": str(p.model_size())}
     unc = f"mean of {p.reps} timed reps after {p.warmup} warm-up; spread not recorded"
     rows = [{**base, "metric": metric, "value": times[key], "unit": "ms", "uncertainty": unc}
             for key, metric in TIME_METRICS.items()]
