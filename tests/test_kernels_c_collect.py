@@ -83,6 +83,10 @@ def test_bad_sweep_is_named(tmp_path):
     sweep.write_text('[[run]]\nworkload = "nope"\nnr_dpus = [1]\nnr_tasklets = [1]\nsizes = [8]\n')
     r = collect("--sweep", sweep, "--dry-run")
     assert r.returncode == 2 and "workload 'nope'" in r.stderr
+    sweep.write_text('[[run]]\nworkload = "gemv"\nnr_dpus = [1]\nnr_tasklets = [1]\nsizes = [8]\n'
+                     'args = { k = "wide" }\n')
+    r = collect("--sweep", sweep, "--dry-run")
+    assert r.returncode == 2 and "args {'k': 'wide'}" in r.stderr
 
 
 @pytest.mark.skipif(not HAVE_GCC, reason="gcc/make not available")

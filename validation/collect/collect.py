@@ -129,14 +129,14 @@ class Point:
         """(pimsim workload parameters this run used, host options with no pimsim parameter)."""
         table = HOST_PARAMS.get(self.workload, {})
         given = dict(self.args)
-        params = {name: default for flag, spec in table.items() if spec for name, default in [spec]}
-        unmapped = {}
+        params, unmapped = {}, {}
+        for flag, spec in table.items():
+            if spec is not None:
+                name, default = spec
+                params[name] = type(default)(given[flag]) if flag in given else default
         for flag, value in given.items():
             if flag not in table:
                 unmapped[flag] = value
-            elif table[flag]:
-                name, default = table[flag]
-                params[name] = type(default)(value)
         for name in params:
             if self._weak(name) > 1:
                 params[name] *= self.nr_dpus
@@ -198,6 +198,10 @@ def load_sweep(path: Path) -> list[Point]:
             points.append(Point(wl, d, t, s, scaling, int(cfg.get("warmup", 1)), int(cfg.get("reps", 3)),
                                 int(cfg.get("block_log2", 10)), str(cfg.get("system", "unspecified")),
                                 tuple(sorted((str(k), str(v)) for k, v in args.items()))))
+        try:
+            points[-1].model_params()
+        except ValueError as e:
+            raise SweepError(f"{where}: args {args}: a value does not fit its parameter ({e})") from None
     return points
 
 
