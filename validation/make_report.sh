@@ -4,6 +4,10 @@
 #                                             experiments, seed 0; the other 25 % held out)
 #   validation/REPORT.md + validation/figures/ (pimsim validate on that preset: scores the
 #                                             held-out points separately from the fitted ones)
+#   validation/CROSSVALIDATION.md             (pimsim calibrate --cv 5: the same fit made five
+#                                             times, each holding out another fifth of every
+#                                             workload's experiments; every point is scored by
+#                                             the fit that did not see it)
 # Both files say which command made them; do not edit them by hand.
 #
 # The fit leaves out the inter-DPU times (--exclude-metric): most are tenths of a millisecond,
@@ -16,9 +20,10 @@ set -eu
 cd "$(dirname "$0")/.."
 PIMSIM=${PIMSIM:-"python -m pimsim.cli"}
 MEAS=validation/measurements/upmem_published_points.csv
+PARAMS=transfer.cpu_dpu_serial_gbps,transfer.dpu_cpu_serial_gbps,transfer.cpu_dpu_rank_exponent,transfer.dpu_cpu_rank_exponent,transfer.cpu_dpu_call_overhead_us,transfer.dpu_cpu_call_overhead_us,transfer.per_dpu_overhead_us=0:50,launch.launch_overhead_us,dma.pipeline_stall_fraction,ops.loop,ops.mul32_setup
 $PIMSIM calibrate --measurements "$MEAS" --preset upmem-2556 \
     --out models/calibrated/upmem-2556-prim.toml --holdout 0.25 --seed 0 --max-nfev 20 --joint \
-    --exclude-metric inter_dpu_time \
-    --params transfer.cpu_dpu_serial_gbps,transfer.dpu_cpu_serial_gbps,transfer.cpu_dpu_rank_exponent,transfer.dpu_cpu_rank_exponent,transfer.cpu_dpu_call_overhead_us,transfer.dpu_cpu_call_overhead_us,transfer.per_dpu_overhead_us=0:50,launch.launch_overhead_us,dma.pipeline_stall_fraction,ops.loop,ops.mul32_setup \
-    "$@"
+    --exclude-metric inter_dpu_time --params "$PARAMS" "$@"
 $PIMSIM validate --measurements "$MEAS" --preset models/calibrated/upmem-2556-prim.toml --report validation
+$PIMSIM calibrate --measurements "$MEAS" --preset upmem-2556 --cv 5 --seed 0 --max-nfev 20 --joint \
+    --exclude-metric inter_dpu_time --params "$PARAMS" --report validation "$@"
