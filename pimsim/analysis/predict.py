@@ -21,7 +21,7 @@ How rows are read (the documented defaults are applied here, in one place):
     (variant containing 'size=uPIMulator data_prep_param') are replayed with that table's
     host parameters (pimsim.workloads.prim.MEASURED_TABLE_PARAMS, e.g. GEMV n = 64); in any
     other row, each 'NAME=VALUE' item of the ';'-separated variant sets the workload
-    parameter NAME (e.g. 'n=2048' for GEMV; `pimsim run prim --help` lists them), 'BL=10'
+    parameter NAME (e.g. 'n=2048' for GEMV, as `pimsim run prim --param`), 'BL=10'
     states the 1 KB DMA blocks the kernels model, and items without '=' are description.
     Anything else with '=' (an unknown parameter, another block size, a host option the
     collector could not translate) makes the row unpredictable, with the reason, as does a
