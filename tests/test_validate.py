@@ -257,3 +257,19 @@ def test_every_project_row_gets_a_plan_or_reason():
         except Exception as e:  # noqa: BLE001
             pytest.fail(f"{m.id}: {e}")
         assert group_of(m) != "other"
+
+
+def test_points_from_several_machines_are_named(tmp_path, capsys):
+    f = tmp_path / "m.csv"
+    f.write_text(HEADER + "p,machine A,mram-latency,beta read&write,1,1,,dma_beta,0.5,cycles/byte,\n"
+                 "p,machine B,cpu-dpu,serial CPU-DPU 32MB/DPU,64,,33554432,xfer_bw,0.27,GB/s,\n"
+                 "p,machine B,cpu-dpu,serial DPU-CPU 32MB/DPU,64,,33554432,xfer_bw,0.12,GB/s,\n")
+    assert cli.main(["validate", "--measurements", str(f), "--report", str(tmp_path / "r")]) == 0
+    out = capsys.readouterr().out
+    assert "the points come from 2 machines" in out
+    assert "   1 points  machine A" in out and "   2 points  machine B" in out
+    text = (tmp_path / "r" / "REPORT.md").read_text()
+    assert "- measured on: machine A (1 points); machine B (2 points). All are predicted with this one preset" in text
+    assert cli.main(["validate", "--measurements", str(f), "--json", "--system", "machine B"]) == 0
+    d = json.loads(capsys.readouterr().out)
+    assert d["systems"] == {"machine B": 2}

@@ -68,6 +68,13 @@ class ValidationResult:
     def zero_measured(self) -> list[Prediction]:
         return [p for p in self.predictions if p.predicted is not None and p.m.value == 0]
 
+    def systems(self) -> dict[str, int]:
+        """Points per measured machine (the rows' system column): one preset models one machine."""
+        out: dict[str, int] = {}
+        for p in self.predictions:
+            out[p.m.system] = out.get(p.m.system, 0) + 1
+        return out
+
     def subset(self, ids: Iterable[str]) -> list[Prediction]:
         ids = set(ids)
         return [p for p in self.predictions if p.m.id in ids]
@@ -80,6 +87,7 @@ class ValidationResult:
             "n_scored": sum(p.scorable for p in self.predictions),
             "n_unpredicted": len(self.unpredicted),
             "n_zero_measured": len(self.zero_measured),
+            "systems": self.systems(),
             **score(self.predictions),
         }
         cal = self.calibration
@@ -180,7 +188,10 @@ def write_report(res: ValidationResult, out_dir: str | Path, command: str = "pim
           f"predicted (listed below with the reason); {d['n_zero_measured']} have a measured value of 0 "
           "(no percentage error exists; listed below with the predicted value)",
           f"- prediction wall time: {res.wall_s:.1f} s ({res.model_calls} model calls, {res.cache_hits} answered "
-          "from the cache)", ""]
+          "from the cache)",
+          "- measured on: " + "; ".join(f"{sys_} ({n} points)" for sys_, n in d["systems"].items())
+          + (". All are predicted with this one preset; `--system TEXT` scores one machine's points."
+             if len(d["systems"]) > 1 else ""), ""]
     L += ["Metrics: R² is the coefficient of determination on the values (within a group of one unit); "
           "R² (log10) is the same on log10 values, unit-free, so meaningful for `overall`, which mixes units; "
           "MAPE = mean |predicted − measured| / measured; signed error > 0 means pimsim over-predicts.", ""]

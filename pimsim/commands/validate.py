@@ -68,6 +68,11 @@ def _f(x, nd=1):
 def print_summary(out: dict) -> None:
     print(f"preset {out['preset']}: {out['n_points']} points, {out['n_scored']} scored, "
           f"{out['n_unpredicted']} cannot be predicted, {out['n_zero_measured']} measured as 0")
+    if len(out["systems"]) > 1:
+        print(f"the points come from {len(out['systems'])} machines (system column), all predicted with this "
+              "one preset; --system TEXT scores one machine's points:")
+        for name, n in out["systems"].items():
+            print(f"  {n:>4} points  {name}")
 
     def table(title, sc):
         print(f"\n{title}")
