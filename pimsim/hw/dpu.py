@@ -87,7 +87,7 @@ class Dpu:
             count = self.nr_tasklets if count is None else count
             if not 1 <= count <= self.nr_tasklets:
                 raise SyncError(f"barrier {name!r} for {count} tasklets, but the DPU runs {self.nr_tasklets}")
-            b = self.barriers[name] = Barrier(self.env, name, count)
+            b = self.barriers[name] = Barrier(self.env, name, count, len(self.barriers))
         elif count is not None and count != b.count:
             raise SyncError(f"barrier {name!r} used with count {count}, but it was created for {b.count}")
         return b
@@ -98,7 +98,7 @@ class Dpu:
             if len(self.mutexes) >= self.cfg.dpu.nr_mutexes:
                 raise CapacityError(f"mutex {name!r} would be number {len(self.mutexes) + 1}; "
                                     f"dpu.nr_mutexes = {self.cfg.dpu.nr_mutexes}")
-            m = self.mutexes[name] = Mutex(self.env, name)
+            m = self.mutexes[name] = Mutex(self.env, name, len(self.mutexes))
         return m
 
 

@@ -53,23 +53,22 @@ class Topology:
         return counts
 
 
+def _by_direction(cfg: SystemConfig, direction: str, field: str):
+    """The [transfer] number `cpu_dpu_<field>` or `dpu_cpu_<field>` of `direction`."""
+    prefix = {TO_DPU: "cpu_dpu_", FROM_DPU: "dpu_cpu_"}.get(direction)
+    if prefix is None:
+        raise HostApiError(f"transfer direction {direction!r}: use {TO_DPU!r} or {FROM_DPU!r}")
+    return getattr(cfg.transfer, prefix + field)
+
+
 def call_overhead_us(cfg: SystemConfig, direction: str) -> float:
     """The fixed host cost of one transfer call in `direction`."""
-    tr = cfg.transfer
-    if direction == TO_DPU:
-        return tr.cpu_dpu_call_overhead_us
-    if direction == FROM_DPU:
-        return tr.dpu_cpu_call_overhead_us
-    raise HostApiError(f"transfer direction {direction!r}: use {TO_DPU!r} or {FROM_DPU!r}")
+    return _by_direction(cfg, direction, "call_overhead_us")
 
 
 def rank_bandwidth_gbps(cfg: SystemConfig, direction: str, n: int) -> float:
-    tr = cfg.transfer
-    if direction == TO_DPU:
-        return tr.cpu_dpu_serial_gbps * n ** tr.cpu_dpu_rank_exponent
-    if direction == FROM_DPU:
-        return tr.dpu_cpu_serial_gbps * n ** tr.dpu_cpu_rank_exponent
-    raise HostApiError(f"transfer direction {direction!r}: use {TO_DPU!r} or {FROM_DPU!r}")
+    """Bandwidth of a rank's link moving data for n of its DPUs: serial * n^exponent."""
+    return _by_direction(cfg, direction, "serial_gbps") * n ** _by_direction(cfg, direction, "rank_exponent")
 
 
 @dataclass(frozen=True)

@@ -128,15 +128,15 @@ class PhaseRecorder(TaskletContext):
         return ()
 
     def _barrier(self, b: Barrier) -> Generator:
-        self._add(BARRIER, 0.0, list(self.dpu.barriers).index(b.name))
+        self._add(BARRIER, 0.0, b.index)
         yield from ()
 
     def _lock(self, m: Mutex) -> Generator:
-        self._add(LOCK, 0.0, list(self.dpu.mutexes).index(m.name))
+        self._add(LOCK, 0.0, m.index)
         yield from ()
 
     def _unlock(self, m: Mutex) -> None:
-        self._add(UNLOCK, 0.0, list(self.dpu.mutexes).index(m.name))
+        self._add(UNLOCK, 0.0, m.index)
 
     def _notify(self) -> Generator:
         self._add(NOTIFY, 0.0, 0)

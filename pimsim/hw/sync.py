@@ -14,8 +14,9 @@ from pimsim.errors import SyncError
 
 
 class Barrier:
-    def __init__(self, env: simpy.Environment, name: str, count: int):
+    def __init__(self, env: simpy.Environment, name: str, count: int, index: int = 0):
         self.env, self.name, self.count = env, name, count
+        self.index = index          # the DPU's barriers in order of creation (the replay's id)
         self._waiting: list[simpy.Event] = []
         self._arrived: list[int] = []
 
@@ -38,8 +39,9 @@ class Barrier:
 
 
 class Mutex:
-    def __init__(self, env: simpy.Environment, name: str):
+    def __init__(self, env: simpy.Environment, name: str, index: int = 0):
         self.env, self.name = env, name
+        self.index = index          # the DPU's mutexes in order of creation (the replay's id)
         self.owner: int | None = None
         self._queue: deque[tuple[int, simpy.Event]] = deque()
 
