@@ -28,7 +28,8 @@ from pimsim.config import SystemConfig, load_preset
 from pimsim.engine import DpuRunResult, provenance, run_dpu
 from pimsim.errors import CapacityError, HostApiError
 from pimsim.hw.dpu import check_tasklets
-from pimsim.hw.host import FROM_DPU, TO_DPU, Topology, TransferCost, host_compute_ps, parallel_transfer, serial_transfer
+from pimsim.hw.host import (FROM_DPU, TO_DPU, Topology, TransferCost, host_compute_ps,
+                            parallel_transfer_arrays, serial_transfer)
 from pimsim.kernel import DpuMemory, Kernel, Placeholder, WRAM, WriteMarks
 from pimsim.units import PS_PER_US, ps_to_cycles, ps_to_ms
 
@@ -208,6 +209,13 @@ class DpuSet:
             self._check_dpu(int(idx[(idx < 0) | (idx >= self.nr_dpus)][0]))
         return idx.astype(np.int64, copy=False)
 
+    def _parallel(self, direction: str, idx: np.ndarray, nbytes: int, broadcast: bool = False) -> TransferCost:
+        """The cost of one parallel call moving nbytes to or from each DPU of idx (a DPU listed
+        twice moves its bytes once)."""
+        dpus = np.unique(idx)
+        return parallel_transfer_arrays(self.cfg, self.topology, direction, dpus,
+                                        np.full(dpus.size, nbytes, np.int64), broadcast)
+
     def _check_fit(self, symbol: str, offset: int, nbytes: int) -> None:
         kernel = self._require_loaded("transfer")
         sym = kernel.symbol(symbol)
@@ -281,8 +289,7 @@ class DpuSet:
         nbytes = sizes.pop() if sizes else 0
         self._check_fit(symbol, offset, nbytes)
         self._store(idx, symbol, offset, buffers, nbytes)
-        cost = parallel_transfer(self.cfg, self.topology, TO_DPU, dict.fromkeys(idx.tolist(), nbytes))
-        self._book_transfer(cost, TO_DPU)
+        self._book_transfer(self._parallel(TO_DPU, idx, nbytes), TO_DPU)
 
     def push_xfer_from(self, symbol: str, nbytes: int, offset: int = 0,
                        dpus: Sequence[int] | None = None) -> list[np.ndarray] | None:
@@ -290,8 +297,7 @@ class DpuSet:
         idx = self._dpu_index(dpus)
         self._check_fit(symbol, offset, nbytes)
         self._check_readable(idx, symbol, offset, nbytes)
-        cost = parallel_transfer(self.cfg, self.topology, FROM_DPU, dict.fromkeys(idx.tolist(), nbytes))
-        self._book_transfer(cost, FROM_DPU)
+        self._book_transfer(self._parallel(FROM_DPU, idx, nbytes), FROM_DPU)
         if self.timing_only:
             return None
         return [self.memory[d].read(symbol, offset, nbytes) for d in idx.tolist()]
@@ -301,9 +307,7 @@ class DpuSet:
         nbytes = _nbytes(data)
         self._check_fit(symbol, offset, nbytes)
         self._store(self._dpu_index(None), symbol, offset, [data] * self.nr_dpus, nbytes)
-        cost = parallel_transfer(self.cfg, self.topology, TO_DPU,
-                                 dict.fromkeys(range(self.nr_dpus), nbytes), broadcast=True)
-        self._book_transfer(cost, TO_DPU)
+        self._book_transfer(self._parallel(TO_DPU, self._dpu_index(None), nbytes, broadcast=True), TO_DPU)
 
     def repeated_transfers(self, direction: str, bytes_per_dpu: Mapping[int, int], calls: int) -> None:
         """Book a host loop of `calls` identical parallel transfer calls (e.g. one dpu_push_xfer per
@@ -320,7 +324,7 @@ class DpuSet:
             raise HostApiError(f"repeated_transfers: {int(sizes[k])} bytes for DPU {int(idx[k])}")
         if calls == 0 or not bytes_per_dpu:
             return
-        one = parallel_transfer(self.cfg, self.topology, direction, bytes_per_dpu)
+        one = parallel_transfer_arrays(self.cfg, self.topology, direction, idx, sizes)
         self._book_transfer(TransferCost(one.total_ps * calls, {r: p * calls for r, p in one.rank_ps.items()},
                                          {c: p * calls for c, p in one.channel_ps.items()}, one.bytes * calls),
                             direction)

@@ -81,38 +81,44 @@ class TransferCost:
 
 def parallel_transfer(cfg: SystemConfig, topo: Topology, direction: str,
                       bytes_per_dpu: Mapping[int, int], broadcast: bool = False) -> TransferCost:
-    """One dpu_push_xfer (or dpu_broadcast_to) call over the given DPUs."""
-    tr = cfg.transfer
-    # Per rank: how many DPUs take part and the largest buffer (numpy: calls span 1000s of DPUs).
+    """One dpu_push_xfer (or dpu_broadcast_to) call over the given DPUs ({DPU: bytes})."""
     dpus = np.fromiter(bytes_per_dpu.keys(), np.int64, len(bytes_per_dpu))
     sizes = np.fromiter(bytes_per_dpu.values(), np.int64, len(bytes_per_dpu))
+    return parallel_transfer_arrays(cfg, topo, direction, dpus, sizes, broadcast)
+
+
+def parallel_transfer_arrays(cfg: SystemConfig, topo: Topology, direction: str, dpus: np.ndarray,
+                             sizes: np.ndarray, broadcast: bool = False) -> TransferCost:
+    """parallel_transfer for DPU k = dpus[k] moving sizes[k] bytes (distinct DPUs), worked out
+    per rank and channel with numpy: calls span thousands of DPUs and sweeps make thousands."""
+    tr = cfg.transfer
     ranks = dpus // topo.dpus_per_rank
     counts = np.bincount(ranks)
     largest = np.zeros(counts.size, np.int64)
     np.maximum.at(largest, ranks, sizes)
-    rank_ps: dict[int, int] = {}
-    channel_bytes: dict[int, float] = {}
-    channel_slowest: dict[int, float] = {}
-    for rank in np.unique(ranks).tolist():
-        n, biggest = int(counts[rank]), int(largest[rank])
-        if broadcast:
-            # The host sends the buffer once; the rank delivers it to all its DPUs at the
-            # measured full-rank broadcast rate (bytes delivered per DPU-rank).
-            link_bytes = biggest
-            t = transfer_ps(link_bytes * topo.dpus_per_rank, tr.broadcast_rank_gbps)
-        else:
-            # A parallel transfer moves equal-size buffers; the rank is as slow as its largest.
-            link_bytes = biggest * n
-            t = transfer_ps(link_bytes, rank_bandwidth_gbps(cfg, direction, n))
-        t += n * tr.per_dpu_overhead_us * PS_PER_US
-        rank_ps[rank] = round(t)
-        ch = topo.channel_of_rank(rank)
-        channel_bytes[ch] = channel_bytes.get(ch, 0.0) + link_bytes
-        channel_slowest[ch] = max(channel_slowest.get(ch, 0.0), t)
-    channel_ps = {ch: round(max(channel_slowest[ch], transfer_ps(b, tr.channel_gbps)))
-                  for ch, b in channel_bytes.items()}
-    total = round(call_overhead_us(cfg, direction) * PS_PER_US) + (max(channel_ps.values()) if channel_ps else 0)
-    return TransferCost(total, rank_ps, channel_ps, int(sizes.sum()))
+    used = np.nonzero(counts)[0]                  # the ranks taking part, in order
+    n, biggest = counts[used], largest[used]
+    if broadcast:
+        # The host sends the buffer once; the rank delivers it to all its DPUs at the
+        # measured full-rank broadcast rate (bytes delivered per DPU-rank).
+        link_bytes = biggest
+        t = transfer_ps(link_bytes * topo.dpus_per_rank, tr.broadcast_rank_gbps)
+    else:
+        # A parallel transfer moves equal-size buffers; the rank is as slow as its largest.
+        link_bytes = biggest * n
+        t = transfer_ps(link_bytes, rank_bandwidth_gbps(cfg, direction, n))
+    t = t + n * tr.per_dpu_overhead_us * PS_PER_US
+    # Ranks share their DDR channel: a channel is busy for its slowest rank, or for all its
+    # ranks' bytes at the channel's bandwidth, whichever is longer.
+    chans = topo.channel_of_rank(used)
+    channel_bytes = np.bincount(chans, weights=link_bytes.astype(np.float64))
+    channel_slowest = np.zeros(channel_bytes.size)
+    np.maximum.at(channel_slowest, chans, t)
+    on = np.unique(chans)
+    channel_ps = np.rint(np.maximum(channel_slowest[on], transfer_ps(channel_bytes[on], tr.channel_gbps)))
+    total = round(call_overhead_us(cfg, direction) * PS_PER_US) + (int(channel_ps.max()) if on.size else 0)
+    return TransferCost(total, dict(zip(used.tolist(), np.rint(t).astype(np.int64).tolist())),
+                        dict(zip(on.tolist(), channel_ps.astype(np.int64).tolist())), int(sizes.sum()))
 
 
 def serial_transfer(cfg: SystemConfig, topo: Topology, direction: str, dpu: int, nbytes: int) -> TransferCost:
