@@ -45,6 +45,15 @@ def check_dma(cfg: DmaConfig, direction: str, nbytes: int, mram_addr: int, wram_
                            f"the {name} size of {limit} bytes")
 
 
+
+def dma_legal(cfg: DmaConfig, nbytes, mram_addr, mram_limit: int, wram_limit: int):
+    """check_dma's rules for arrays of calls (WRAM address 0): a boolean mask of the legal ones.
+    Keep the two in step; for an illegal call, check_dma says which rule it breaks."""
+    return ((nbytes >= cfg.min_bytes) & (nbytes <= cfg.max_bytes) & (nbytes % cfg.multiple_bytes == 0)
+            & (mram_addr % cfg.align_bytes == 0) & (mram_addr >= 0) & (mram_addr + nbytes <= mram_limit)
+            & (nbytes <= wram_limit))
+
+
 class DmaEngine:
     def __init__(self, env: simpy.Environment, cfg: DmaConfig, cycle_ps: float, issue_cycles: float = 0.0,
                  on_busy_change: Callable[[bool], None] | None = None):

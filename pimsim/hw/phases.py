@@ -19,7 +19,7 @@ import numba
 import numpy as np
 
 from pimsim.errors import PimsimError
-from pimsim.hw.dma import READ, WRITE, check_dma
+from pimsim.hw.dma import READ, WRITE, check_dma, dma_legal
 from pimsim.hw.dpu import TRACE_COMPUTE, TRACE_READ, TRACE_WRITE, Dpu, Program, TaskletContext, check_trace
 from pimsim.hw.sync import Barrier, Mutex
 
@@ -104,9 +104,7 @@ class PhaseRecorder(TaskletContext):
             rows = np.nonzero(dma)[0]
             nbytes = value[rows].astype(np.int64)
             addr, write = mram_addr[rows], op[rows] == TRACE_WRITE
-            legal = ((nbytes >= cfg.dma.min_bytes) & (nbytes <= cfg.dma.max_bytes) & (nbytes % cfg.dma.multiple_bytes == 0)
-                     & (addr % cfg.dma.align_bytes == 0) & (addr >= 0) & (addr + nbytes <= cfg.dpu.mram_bytes)
-                     & (nbytes <= cfg.dpu.wram_bytes))
+            legal = dma_legal(cfg.dma, nbytes, addr, cfg.dpu.mram_bytes, cfg.dpu.wram_bytes)
             if not legal.all():
                 k = int(np.nonzero(~legal)[0][0])      # let the one definition of the rules say why
                 check_dma(cfg.dma, WRITE if write[k] else READ, int(nbytes[k]), int(addr[k]), 0,
