@@ -11,6 +11,8 @@ from hypothesis import strategies as st
 from pimsim import host_api
 from pimsim.engine import run_dpu
 from pimsim.errors import DmaError, PimsimError, SyncError
+from pimsim.config import load_preset
+from pimsim.hw.dma import READ, WRITE, check_dma, dma_legal
 from pimsim.hw.dpu import TRACE_COMPUTE, TRACE_READ, TRACE_WRITE
 from pimsim.workloads import prim
 
@@ -171,3 +173,18 @@ def test_replay_equals_simpy_on_prim_launches(name, monkeypatch):
     for program, shape, nr, cfg, kw in calls[:6]:
         kw = dict(kw, fixed_phases=False)
         assert fields(real(program, shape, nr, cfg, **kw)) == fields(real(program, shape, nr, cfg, **dict(kw, fixed_phases=True)))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.integers(-64, 4096), st.integers(-1, 260).map(lambda k: 8 * k)),
+       st.one_of(st.integers(-64, (64 << 20) + 64), st.integers(-2, 16).map(lambda k: (64 << 20) - 8 * k)),
+       st.sampled_from([READ, WRITE]))
+def test_vectorised_dma_rules_agree_with_check_dma(nbytes, addr, direction):
+    cfg = load_preset()
+    try:
+        check_dma(cfg.dma, direction, nbytes, addr, 0, cfg.dpu.mram_bytes, cfg.dpu.wram_bytes)
+        ok = True
+    except DmaError:
+        ok = False
+    assert bool(dma_legal(cfg.dma, np.array([nbytes]), np.array([addr]), cfg.dpu.mram_bytes,
+                          cfg.dpu.wram_bytes)[0]) == ok
