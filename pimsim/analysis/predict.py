@@ -45,6 +45,7 @@ from typing import Any, Callable, Iterable, Sequence
 from pimsim.analysis.measurements import METRICS, Measurement
 from pimsim.config import SystemConfig
 from pimsim.errors import PimsimError
+from pimsim.kernels._prim import BLOCK_BYTES
 
 PRIM_NAMES = ("VA", "GEMV", "SpMV", "SEL", "UNI", "BS", "TS", "BFS", "MLP", "NW", "HST-S", "HST-L",
               "RED", "SCAN-SSA", "SCAN-RSS", "TRNS")
@@ -199,7 +200,7 @@ def group_of(m: Measurement) -> str:
 
 
 UPIMULATOR_TABLE = "size=uPIMulator data_prep_param"   # variant of the uPIMulator table's rows
-PRIM_BLOCK_LOG2 = 10          # the kernels' 1 KB MRAM<->WRAM blocks (pimsim.kernels._prim.BLOCK_BYTES)
+PRIM_BLOCK_LOG2 = BLOCK_BYTES.bit_length() - 1     # BL of the kernels' MRAM<->WRAM blocks (10: 1 KB)
 SHIM_MARK = "SHIM BUILD"      # validation/collect: times of the gcc shim build, not of hardware
 
 
@@ -223,7 +224,7 @@ def prim_params(name: str, m: Measurement) -> dict:
         if key == "BL":
             if value != str(PRIM_BLOCK_LOG2):
                 raise CannotPredict(f"variant gives BL={value}; the kernels model BL={PRIM_BLOCK_LOG2} "
-                                    f"({1 << PRIM_BLOCK_LOG2}-byte DMA blocks) only")
+                                    f"({BLOCK_BYTES}-byte DMA blocks) only")
             continue
         if key not in defaults:
             raise CannotPredict(f"variant sets {key!r}, which is not a parameter of {name} "
