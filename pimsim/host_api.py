@@ -309,10 +309,30 @@ class DpuSet:
         self._store(self._dpu_index(None), symbol, offset, [data] * self.nr_dpus, nbytes)
         self._book_transfer(self._parallel(TO_DPU, self._dpu_index(None), nbytes, broadcast=True), TO_DPU)
 
+    def place(self, symbol: str, nbytes: int, buffers: Sequence[Any] | None = None, offset: int = 0,
+              dpus: Sequence[int] | None = None) -> None:
+        """Put nbytes into `symbol` on each DPU of `dpus` (default all) without booking time: the
+        data of a host loop whose transfer time `repeated_transfers` books in one step (TRNS's and
+        NW's per-row pushes, MLP's weights pushed up front). The same checks as push_xfer apply.
+        buffers[k] goes to dpus[k]; None places no data (timing-only runs: the write marks move)."""
+        idx = self._dpu_index(dpus)
+        if buffers is not None:
+            if len(buffers) != len(idx):
+                raise HostApiError(f"place into {symbol!r}: {len(buffers)} buffers for {len(idx)} DPUs")
+            bad = [k for k, b in enumerate(buffers) if b is not None and _nbytes(b) != nbytes]
+            if bad:
+                raise HostApiError(f"place into {symbol!r}: buffer for DPU {int(idx[bad[0]])} holds "
+                                   f"{_nbytes(buffers[bad[0]])} B, not the {nbytes} B placed")
+        self._check_fit(symbol, offset, nbytes)
+        if buffers is None and symbol == self.kernel.args_symbol:
+            raise HostApiError(f"place into the argument symbol {symbol!r} needs its data (the kernel's "
+                               f"timing reads it)")
+        self._store(idx, symbol, offset, [None] * len(idx) if buffers is None else buffers, nbytes)
+
     def repeated_transfers(self, direction: str, bytes_per_dpu: Mapping[int, int], calls: int) -> None:
         """Book a host loop of `calls` identical parallel transfer calls (e.g. one dpu_push_xfer per
         matrix row, as TRNS and NW do) in O(1): under the transfer model each such call costs the
-        same. Only time and bytes are booked; the caller keeps the data in `memory` itself."""
+        same. Only time and bytes are booked; `place` puts the data."""
         if direction not in (TO_DPU, FROM_DPU):
             raise HostApiError(f"transfer direction {direction!r}: use {TO_DPU!r} or {FROM_DPU!r}")
         if isinstance(calls, bool) or not isinstance(calls, (int, np.integer)) or calls < 0:

@@ -223,6 +223,31 @@ def test_repeated_transfers_equal_that_many_calls():
         once.repeated_transfers("to_dpu", {70: 8}, 1)
 
 
+def test_place_puts_data_without_booking_time_and_checks_like_a_transfer():
+    ds = DpuSet(3)
+    ds.load(stream.KERNEL, 16)
+    data = [np.full(512, d + 1, np.int32) for d in range(2)]
+    ds.place("MRAM", 2048, data, offset=4096, dpus=[2, 0])
+    assert ds.result().total_ps == 0 and ds.result().bytes_moved["cpu_dpu"] == 0
+    np.testing.assert_array_equal(ds.copy_from(2, "MRAM", 2048, offset=4096).view(np.int32), data[0])
+    np.testing.assert_array_equal(ds.copy_from(0, "MRAM", 2048, offset=4096).view(np.int32), data[1])
+    with pytest.raises(HostApiError, match="only 0 B of it were ever written"):
+        ds.copy_from(1, "MRAM", 8)                       # DPU 1 got nothing
+    mram = stream.KERNEL.symbol("MRAM").nbytes
+    with pytest.raises(CapacityError, match=f"overflows it: the symbol holds {mram} B"):
+        ds.place("MRAM", 16, offset=mram - 8)
+    with pytest.raises(HostApiError, match="buffer for DPU 1 holds 4 B, not the 8 B placed"):
+        ds.place("MRAM", 8, [np.zeros(2, np.int32), np.zeros(1, np.int32)], dpus=[0, 1])
+    with pytest.raises(HostApiError, match="2 buffers for 3 DPUs"):
+        ds.place("MRAM", 8, [np.zeros(2, np.int32)] * 2)
+    with pytest.raises(HostApiError, match="needs its data"):
+        ds.place("DPU_INPUT_ARGUMENTS", stream.ARGS.itemsize)
+    timing = DpuSet(2, timing_only=True)
+    timing.load(stream.KERNEL, 16)
+    timing.place("MRAM", 1024)                           # no data: only the write marks move
+    assert timing.push_xfer_from("MRAM", 1024) is None and timing.marks.of("MRAM").tolist() == [1024, 1024]
+
+
 def test_run_cache_shares_exact_results_across_dpu_sets_and_keys_on_the_preset(monkeypatch):
     from pimsim import host_api
     monkeypatch.setattr(host_api, "_RUN_CACHE", {})

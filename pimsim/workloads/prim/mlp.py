@@ -89,9 +89,8 @@ def run(dpus: int, tasklets: int, size: int, params: dict, timing_only: bool,
 
     def push_weights(layer: int, book: bool = True) -> None:
         if not book:                          # pushed up front: place the data, book no time
-            for p_, d in zip(prev, range(nr)):
-                s.memory[d].write(K.HEAP, 0, None if ws is None else
-                                  _padded(ws[layer])[p_ * n:p_ * n + max_rows * n_pad], a_bytes)
+            a = None if ws is None else _padded(ws[layer])
+            s.place(K.HEAP, a_bytes, None if a is None else [a[p * n:p * n + max_rows * n_pad] for p in prev])
             return
         if ws is None:
             s.push_xfer(K.HEAP, [Placeholder(a_bytes)] * nr)

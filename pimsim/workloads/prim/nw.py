@@ -122,7 +122,9 @@ def run(dpus: int, tasklets: int, size: int, params: dict, timing_only: bool,
         per = {c: K.make_args(c, active, penalty) for c in set(counts)}
         s.push_xfer("DPU_INPUT_ARGUMENTS", [per[c] for c in counts] + [idle] * (nr - len(counts)))
         parts = block_runs(counts) if items is not None else None
+        bufs = None
         if items is not None:
+            bufs = []
             for d, idx in enumerate(parts):
                 buf = np.zeros(active * (slot + ref_slot) // es, K.T)
                 for k, b in enumerate(idx):
@@ -132,9 +134,8 @@ def run(dpus: int, tasklets: int, size: int, params: dict, timing_only: bool,
                     sl[1:, :2] = items[by * bl + 1:by * bl + bl + 1, bx * bl:bx * bl + 2]
                     r0 = (active * slot + k * ref_slot) // es
                     buf[r0:r0 + bl * bl] = ref[by * bl:(by + 1) * bl, bx * bl:(bx + 1) * bl].reshape(-1)
-                s.memory[d].write(K.HEAP, 0, buf, buf.nbytes)
-        else:
-            s.marks.raise_to(K.HEAP, slice(0, len(counts)), active * (slot + ref_slot))
+                bufs.append(buf)
+        s.place(K.HEAP, active * (slot + ref_slot), bufs, dpus=range(len(counts)))
         with s.category(itemset_cat):
             s.repeated_transfers(TO_DPU, dict.fromkeys(act_dpus, w * es), active)
             s.repeated_transfers(TO_DPU, dict.fromkeys(act_dpus, 2 * es), active * bl)

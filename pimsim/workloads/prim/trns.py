@@ -45,11 +45,7 @@ def _check_param(name: str, key: str, v, hi: int) -> int:
 def push_rows(s: DpuSet, active: list[int], stripes: list[np.ndarray] | None, rows: int, row_bytes: int) -> None:
     """`rows` push_xfers of `row_bytes` per active DPU (row j at offset j*row_bytes)."""
     s.repeated_transfers(TO_DPU, {d: row_bytes for d in active}, rows)
-    if stripes is None:
-        s.marks.raise_to(K.HEAP, np.asarray(active), rows * row_bytes)
-        return
-    for k, d in enumerate(active):
-        s.memory[d].write(K.HEAP, 0, stripes[k], rows * row_bytes)
+    s.place(K.HEAP, rows * row_bytes, stripes, dpus=active)
 
 
 def run(dpus: int, tasklets: int, size: int, params: dict, timing_only: bool,
