@@ -11,6 +11,7 @@ import functools
 import hashlib
 import json
 import math
+import re
 import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -147,6 +148,12 @@ class SystemConfig:
     host: HostConfig
     source_path: str = ""
     calibration: Mapping[str, Any] = field(default_factory=dict)  # fit record, if calibrated
+    machine: str = ""     # text naming the preset's own machine in measurements' system column
+    # Other machines measured with the same DPUs: {text found in a measurement's `system`
+    # column: {"section.field": value}}. Host-side numbers (transfers above all) belong to a
+    # machine, not to the DPU, so a preset calibrated on several machines' runs keeps each
+    # machine's own; `for_system` resolves them. Rows of any other machine use the sections.
+    machines: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
 
     # ---- derived quantities, computed in one place
     @property
@@ -166,13 +173,35 @@ class SystemConfig:
     def _hashes(self) -> tuple[str, str]:
         # computed once per (immutable) config: every simulated DPU's provenance carries it
         d = to_dict(self)
-        for k in ("name", "description", "source_path", "calibration"):
+        for k in ("name", "description", "source_path", "calibration", "machine"):
             d.pop(k, None)
+        if not d["machines"]:
+            d.pop("machines")            # presets without other machines keep their hashes
         digest = lambda x: hashlib.sha256(json.dumps(x, sort_keys=True).encode()).hexdigest()[:16]  # noqa: E731
         return digest(d), digest({k: d[k] for k in ("dpu", "dma", "ops")})
 
     def with_overrides(self, overrides: Mapping[str, Any] | list[str] | None) -> "SystemConfig":
         return apply_overrides(self, overrides)
+
+    def with_machines(self, machines: Mapping[str, Mapping[str, Any]]) -> "SystemConfig":
+        """This config with its [machines] table replaced (each entry checked)."""
+        base = dataclasses.replace(self, machines=MappingProxyType({}))
+        return dataclasses.replace(base, machines=_build_machines(base, machines)) if machines else base
+
+    def machine_of(self, system: str) -> str | None:
+        """The `machines` entry whose text the system column contains (case-insensitive), if any."""
+        low = system.lower()
+        hits = [k for k in self.machines if k.lower() in low]
+        if len(hits) > 1:
+            raise ConfigError(f"system {system!r} matches several [machines] entries: {hits}")
+        return hits[0] if hits else None
+
+    def for_system(self, system: str) -> "SystemConfig":
+        """The config that describes the machine named in a measurement's system column: the
+        sections with that machine's entry applied (no entry: the sections as they are)."""
+        key = self.machine_of(system)
+        base = self if not self.machines else dataclasses.replace(self, machines=MappingProxyType({}))
+        return base if key is None else apply_overrides(base, dict(self.machines[key]))
 
 
 SECTIONS = {
@@ -233,6 +262,7 @@ def from_dict(data: Mapping[str, Any], source_path: str = "") -> SystemConfig:
     data = dict(data)
     meta = data.pop("preset", None)
     calibration = data.pop("calibration", None)  # metadata written by `pimsim calibrate`
+    machines = data.pop("machines", None) or {}
     if not isinstance(meta, Mapping) or "name" not in meta:
         raise ConfigError("a preset needs a [preset] table with at least `name`")
     unknown = sorted(set(data) - set(SECTIONS))
@@ -243,10 +273,40 @@ def from_dict(data: Mapping[str, Any], source_path: str = "") -> SystemConfig:
         raise ConfigError(f"missing section [{missing[0]}]")
     sections = {name: _build_section(name, cls, data[name]) for name, cls in SECTIONS.items()}
     cfg = SystemConfig(name=str(meta["name"]), description=str(meta.get("description", "")),
-                       source_path=source_path, calibration=MappingProxyType(dict(calibration or {})),
+                       machine=str(meta.get("machine", "")), source_path=source_path, calibration=MappingProxyType(dict(calibration or {})),
                        **sections)
     _check_consistency(cfg)
-    return cfg
+    return cfg.with_machines(machines)
+
+
+def _build_machines(cfg: SystemConfig, machines: Any) -> Mapping[str, Mapping[str, float]]:
+    """[machines."TEXT"] tables of "section.field" = value; each is checked by applying it."""
+    if not isinstance(machines, Mapping):
+        raise ConfigError(f"[machines] must be a table of machine tables, got {machines!r}")
+    out = {}
+    for text, values in machines.items():
+        if not text.strip():
+            raise ConfigError("[machines] entry with an empty name: it would match every system")
+        if not isinstance(values, Mapping) or not values:
+            raise ConfigError(f'[machines."{text}"] must be a non-empty table of "section.field" = value')
+        flat = _flatten(values)
+        try:
+            apply_overrides(cfg, flat)
+        except ConfigError as e:
+            raise ConfigError(f'[machines."{text}"]: {e}') from None
+        out[text] = MappingProxyType({k: float(v) for k, v in flat.items()})
+    return MappingProxyType(out)
+
+
+def _flatten(values: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    # "transfer.x" = 1 and [machines."M".transfer] x = 1 both mean transfer.x
+    out = {}
+    for k, v in values.items():
+        if isinstance(v, Mapping):
+            out.update(_flatten(v, f"{prefix}{k}."))
+        else:
+            out[f"{prefix}{k}"] = v
+    return out
 
 
 def _check_consistency(cfg: SystemConfig) -> None:
@@ -324,10 +384,11 @@ def apply_overrides(cfg: SystemConfig, overrides: Mapping[str, Any] | list[str] 
         if name not in target:
             raise ConfigError(f"unknown key {key}; allowed keys in [{section}]: {', '.join(target)}")
         target[name] = value
-    meta = {"name": cfg.name, "description": cfg.description}
+    meta = {"name": cfg.name, "description": cfg.description, "machine": cfg.machine}
     data = {k: v for k, v in data.items() if k in SECTIONS}
     data["ops"] = data["ops"]["instructions"]
-    return from_dict({"preset": meta, "calibration": dict(cfg.calibration), **data},
+    return from_dict({"preset": meta, "calibration": dict(cfg.calibration), **data,
+                      "machines": {k: dict(v) for k, v in cfg.machines.items()}},
                      source_path=cfg.source_path)
 
 
@@ -344,14 +405,20 @@ def to_toml(cfg: SystemConfig, header: str = "", extra_tables: Mapping[str, Mapp
     """Serialise a config back to a TOML preset (used by `pimsim calibrate`)."""
     lines = [f"# {line}" if line else "#" for line in header.splitlines()]
     lines += ["", "[preset]", f"name = {json.dumps(cfg.name)}", f"description = {json.dumps(cfg.description)}"]
+    if cfg.machine:
+        lines.append(f"machine = {json.dumps(cfg.machine)}")
     d = to_dict(cfg)
     for section in SECTIONS:
         lines += ["", f"[{section}]"]
         values = d[section]["instructions"] if section == "ops" else d[section]
         for k, v in values.items():
             lines.append(f"{k} = {json.dumps(v)}")
+    for text, values in d["machines"].items():
+        lines += ["", f"[machines.{json.dumps(text)}]"]
+        lines += [f"{json.dumps(k)} = {json.dumps(v)}" for k, v in values.items()]
     for tname, table in (extra_tables or {}).items():
         lines += ["", f"[{tname}]"]
         for k, v in table.items():
-            lines.append(f"{k} = {json.dumps(v)}")
+            # section.field stays a dotted key; anything else a bare key cannot hold is quoted
+            lines.append(f"{k if re.fullmatch(r'[A-Za-z0-9_.-]+', k) else json.dumps(k)} = {json.dumps(v)}")
     return "\n".join(lines) + "\n"

@@ -4,6 +4,7 @@ from __future__ import annotations
 import dataclasses
 import subprocess
 import sys
+import tomllib
 
 import pytest
 
@@ -148,7 +149,7 @@ def test_missing_op_cost_is_an_error():
     d["ops"] = dict(d["ops"]["instructions"])
     del d["ops"]["div_double"]
     d["preset"] = {"name": "x"}
-    for k in ("name", "description", "source_path", "calibration"):
+    for k in ("name", "description", "source_path", "calibration", "machine"):
         d.pop(k)
     with pytest.raises(ConfigError, match=r"missing key ops\.div_double"):
         from_dict(d)
@@ -169,3 +170,29 @@ def test_invalid_toml_is_an_error(tmp_path):
 def test_derived_cycle_length():
     cfg = load_preset("upmem-2556")
     assert cfg.cycle_ps == pytest.approx(1e6 / 350)
+
+
+def test_machines_table_resolves_per_system_and_is_checked():
+    from pimsim.config import to_toml
+    base = load_preset("upmem-2556")
+    text = to_toml(base) + '\n[machines."lab A"]\n"transfer.cpu_dpu_serial_gbps" = 0.5\n' \
+                           '\n[machines."lab B".transfer]\ndpu_cpu_call_overhead_us = 12\n'
+    cfg = from_dict(tomllib.loads(text))
+    assert cfg.machine == "2,556-DPU"
+    assert cfg.for_system("the LAB A server").transfer.cpu_dpu_serial_gbps == 0.5
+    assert cfg.for_system("lab B").transfer.dpu_cpu_call_overhead_us == 12
+    assert cfg.for_system("2,556-DPU sys").transfer == base.transfer        # the preset's own machine
+    assert cfg.for_system("lab A").machines == {} and cfg.for_system("lab A").dpu == base.dpu
+    assert cfg.hash() != base.hash() and cfg.for_system("elsewhere").hash() == base.hash()
+    assert from_dict(tomllib.loads(to_toml(cfg))).machines == cfg.machines   # round trip
+    with pytest.raises(ConfigError, match="matches several"):
+        cfg.with_machines({"lab": {"transfer.per_dpu_overhead_us": 1}, "lab A": {"transfer.per_dpu_overhead_us": 2}}) \
+            .for_system("lab A")
+    bad = [('"transfer.cpu_dpu_serial_gbps" = -1', r'\[machines."X"\]: transfer.cpu_dpu_serial_gbps = -1.0 is out of range'),
+           ('"transfer.nope" = 1', r'\[machines."X"\]: unknown key transfer.nope'),
+           ('"dpu" = 1', r'\[machines."X"\]: override key .dpu. must be section.field')]
+    for line, msg in bad:
+        with pytest.raises(ConfigError, match=msg):
+            from_dict(tomllib.loads(to_toml(base) + f'\n[machines."X"]\n{line}\n'))
+    with pytest.raises(ConfigError, match="empty name"):
+        base.with_machines({" ": {"transfer.per_dpu_overhead_us": 1}})

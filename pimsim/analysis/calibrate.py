@@ -33,6 +33,7 @@ Method
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
 import random
 import time
@@ -44,7 +45,7 @@ import numpy as np
 from scipy.optimize import least_squares
 
 from pimsim.analysis.measurements import Measurement
-from pimsim.analysis.predict import Backends, CannotPredict, Predictor, evaluate, group_of, plan
+from pimsim.analysis.predict import Backends, CannotPredict, Plan, Predictor, evaluate, group_of, plan
 from pimsim.analysis.validate import score
 from pimsim.config import KNOWN_OPS, SECTIONS, SystemConfig, to_dict, to_toml
 from pimsim.errors import ConfigError
@@ -64,6 +65,22 @@ DEFAULT_TRANSFER_PARAMS = ("transfer.cpu_dpu_serial_gbps", "transfer.dpu_cpu_ser
 # a broadcast bandwidth only when broadcast points exist (else nothing constrains it)
 DEFAULT_KERNEL_PARAMS = ("launch.launch_overhead_us",)
 FIT_FAILURE_RESIDUAL = 10.0   # residual of a point whose model call fails mid-fit (1000 % error)
+# A parameter whose 1 % change (of its start value) moves no point by even 0.001 % is not
+# constrained by the points (e.g. a per-call overhead under 32 MB transfers): it is left at its
+# start value, not "fitted" to wherever the optimiser's flat direction takes it.
+MIN_ELASTICITY = 1e-3
+
+
+def _elasticity(value: Any, start: Any, rel_step: float) -> float:
+    """Largest relative change of a model result (a number or a dict of times) per relative
+    change of a parameter."""
+    if isinstance(start, dict):
+        return max((_elasticity(value.get(k), v, rel_step) for k, v in start.items()), default=0.0)
+    if not isinstance(start, (int, float)) or not isinstance(value, (int, float)) or rel_step == 0:
+        return math.inf if value != start else 0.0
+    if start == 0:
+        return math.inf if value != 0 else 0.0
+    return abs(value / start - 1) / abs(rel_step)
 
 
 def fittable_parameters() -> list[str]:
@@ -163,6 +180,61 @@ def make_params(cfg: SystemConfig, specs: Iterable[str]) -> list[Param]:
                               f"and lie within the field's range {flo} .. {fhi}")
         out.append(Param(name, start, lo, hi))
     return out
+
+
+# ---------------------------------------------------------------- per-machine parameters
+# A parameter named "section.field@TEXT" is the value of section.field on the machine whose
+# measurements' system column contains TEXT (a [machines] entry of the preset); the plain name
+# is the preset's own machine's. Host-side sections only: the DPUs are the same chips everywhere.
+MACHINE_SECTIONS = {"transfer": ("cpu-dpu", "dpu-cpu", "inter-dpu"),
+                    "launch": ("single-dpu-kernel", "multi-dpu-kernel", "total"),
+                    "host": ("inter-dpu", "host", "total")}
+
+
+def split_machine(name: str) -> tuple[str, str]:
+    """'transfer.x@KAIST' -> ('transfer.x', 'KAIST'); 'transfer.x' -> ('transfer.x', '')."""
+    field_, _, machine = name.partition("@")
+    return field_, machine
+
+
+def machine_params(cfg: SystemConfig, params: list[Param], points: Sequence[Measurement],
+                   sections: Sequence[str]) -> list[Param]:
+    """One copy of each parameter of `sections` per other machine whose points it can affect:
+    machines are told apart by the system column, the preset's own by its [preset] machine text."""
+    bad = [s for s in sections if s not in MACHINE_SECTIONS]
+    if bad:
+        raise ConfigError(f"--per-machine {bad[0]}: only host-side sections differ between machines "
+                          f"({', '.join(MACHINE_SECTIONS)})")
+    if not sections:
+        return []
+    if not cfg.machine:
+        raise ConfigError(f"preset {cfg.name} names no machine ([preset] machine = TEXT), so a per-machine "
+                          f"fit cannot tell its own machine's points from the others'")
+    out = []
+    for p in params:
+        f_, _ = split_machine(p.name)
+        sec = f_.split(".")[0]
+        if sec not in sections:
+            continue
+        systems = dict.fromkeys(m.system for m in points if group_of(m) in MACHINE_SECTIONS[sec]
+                                and cfg.machine.lower() not in m.system.lower())
+        for sys_ in systems:
+            key = cfg.machine_of(sys_) or sys_
+            start = _value(cfg.for_system(sys_), f_)
+            out.append(Param(f"{f_}@{key}", start, min(p.lo, start), max(p.hi, start)))
+    return out
+
+
+def with_values(cfg: SystemConfig, values: dict[str, float]) -> SystemConfig:
+    """cfg with fitted values set: plain names in the sections, name@TEXT in [machines."TEXT"]."""
+    base = {n: v for n, v in values.items() if "@" not in n}
+    out = cfg.with_overrides(base) if base else cfg
+    machines = {k: dict(v) for k, v in cfg.machines.items()}
+    for n, v in values.items():
+        f_, key = split_machine(n)
+        if key:
+            machines.setdefault(key, {})[f_] = v
+    return out.with_machines(machines) if len(base) < len(values) else out
 
 
 # ---------------------------------------------------------------- held-out split
@@ -287,6 +359,20 @@ def _worker_eval(task: tuple) -> tuple[bool, Any]:
         return False, f"{type(e).__name__}: {e}"
 
 
+def _on_machine(pl: Plan, machine: str) -> Plan:
+    return dataclasses.replace(pl, query=("@", machine, pl.query)) if machine else pl
+
+
+def _off_machine(q: tuple) -> tuple[str, tuple]:
+    """(machine, model query) of a stage query ('' for the preset's own machine)."""
+    return (q[1], q[2]) if q[0] == "@" else ("", q)
+
+
+def _rewrap(like: tuple, query: tuple) -> tuple:
+    machine = _off_machine(like)[0]
+    return ("@", machine, query) if machine else query
+
+
 class _Stage:
     """Residuals of one stage's points as a function of normalised parameters z, with the
     dependency-aware cache described in the module docstring."""
@@ -299,8 +385,12 @@ class _Stage:
         self.free: list[int] = []
         self.z_final: np.ndarray | None = None
         self.cfg0, self.params, self.backends, self.h = cfg, params, backends, diff_step
+        self.base = cfg.with_machines({})   # machine entries are applied per query (overrides)
         self.points = points
-        self.plans = [plan(m) for m in points]
+        keys = {split_machine(p.name)[1] for p in params} - {""}
+        # a point of another machine is a query of its own: ("@", machine, query)
+        self.plans = [_on_machine(plan(m), cfg.machine_of(m.system) or (m.system if m.system in keys else ""))
+                      for m in points]
         self.queries = list(dict.fromkeys(p.query for p in self.plans))
         self.deps: dict[tuple, tuple[int, ...]] = {}
         self.run_query: dict[tuple, tuple] = {}
@@ -314,11 +404,23 @@ class _Stage:
     def bounds(self) -> tuple[np.ndarray, np.ndarray]:
         return (np.array([p.lo / p.scale for p in self.params]), np.array([p.hi / p.scale for p in self.params]))
 
-    def config(self, z: np.ndarray) -> SystemConfig:
-        key = tuple(float(v) for v in z)
+    def overrides(self, z: np.ndarray, machine: str = "") -> dict[str, float]:
+        """The values at z for one machine: the preset's own parameters, then (another machine)
+        its [machines] entry and its own parameters."""
+        over = {p.name: float(v) * p.scale for p, v in zip(self.params, z) if "@" not in p.name}
+        if machine:
+            over.update(self.cfg0.machines.get(machine, {}))
+            for p, v in zip(self.params, z):
+                f_, key = split_machine(p.name)
+                if key == machine:
+                    over[f_] = float(v) * p.scale
+        return over
+
+    def config(self, z: np.ndarray, machine: str = "") -> SystemConfig:
+        key = (machine, tuple(float(v) for v in z))
         c = self.cfg_cache.get(key)
         if c is None:
-            c = self.cfg0.with_overrides({p.name: float(v) * p.scale for p, v in zip(self.params, z)})
+            c = self.base.with_overrides(self.overrides(z, machine))
             if len(self.cfg_cache) > 256:
                 self.cfg_cache.clear()
             self.cfg_cache[key] = c
@@ -331,8 +433,9 @@ class _Stage:
         if hit is not None:
             return hit
         self.calls += 1
+        machine, query = _off_machine(self.run_query.get(q, q))
         try:
-            out = (True, evaluate(self.run_query.get(q, q), self.config(z), self.backends))
+            out = (True, evaluate(query, self.config(z, machine), self.backends))
         except Exception as e:  # noqa: BLE001 - a failing call is a large residual, not a crash
             out = (False, f"{type(e).__name__}: {e}")
         self.cache[key] = out
@@ -348,8 +451,8 @@ class _Stage:
         base = {}
         # a peak-over-tasklets point: sweep the tasklet counts once (in the workers), then follow
         # the tasklet count that reached the peak
-        sweeps = {q: [("stream", q[1], t) for t in range(1, cfg.dpu.max_tasklets + 1)]
-                  for q in self.queries if q[0] == "stream_peak"}
+        sweeps = {q: [_rewrap(q, ("stream", _off_machine(q)[1][1], t)) for t in range(1, cfg.dpu.max_tasklets + 1)]
+                  for q in self.queries if _off_machine(q)[1][0] == "stream_peak"}
         self._prefetch([(sq, z0, ()) for qs in sweeps.values() for sq in qs])
         for q, qs in sweeps.items():
             vals = [(v, sq) for sq in qs for ok, v in [self._call(sq, z0, deps=())] if ok]
@@ -374,8 +477,9 @@ class _Stage:
                 val = self._call(q, steps[j], deps=(j,))
                 if val != base[q]:
                     deps.append(j)
+                    if _elasticity(val[1], base[q][1], steps[j][j] - z0[j]) >= MIN_ELASTICITY:
+                        used.add(j)
             self.deps[q] = tuple(deps)
-            used |= set(deps)
             # re-key the start value under this query's dependencies
             self.cache[(q, tuple(deps), tuple(float(z0[j]) for j in deps))] = base[q]
         failed = [f"{m.id}: {base[p.query][1]}" for m, p in zip(self.points, self.plans) if not base[p.query][0]]
@@ -426,7 +530,7 @@ class _Stage:
             import multiprocessing
             from concurrent.futures import ProcessPoolExecutor
             _WORKER.clear()
-            _WORKER.update(cfg=self.cfg0, backends=self.backends)
+            _WORKER.update(cfg=self.base, backends=self.backends)
             self.pool = ProcessPoolExecutor(self.jobs, mp_context=multiprocessing.get_context("fork"))
 
     def close(self) -> None:
@@ -444,8 +548,8 @@ class _Stage:
             if key in self.cache or key in seen:
                 continue
             seen.add(key)
-            todo.append((key, (self.run_query.get(q, q),
-                               {p.name: float(v) * p.scale for p, v in zip(self.params, z)})))
+            machine, query = _off_machine(self.run_query.get(q, q))
+            todo.append((key, (query, self.overrides(z, machine))))
         if len(todo) < 2:
             return
         for (key, _), out in zip(todo, self.pool.map(_worker_eval, [t for _, t in todo], chunksize=1)):
@@ -624,9 +728,11 @@ def calibrate(points: Sequence[Measurement], cfg: SystemConfig, params: Sequence
               backends: Backends | None = None, diff_step: float = 0.02, max_nfev: int = 40,
               name: str | None = None, score_all: bool = True, jobs: int = 1, jacobian: str = "broyden",
               progress: Callable[[str], None] | None = None,
-              exclude_metrics: Sequence[str] = (), fold: tuple[int, int] | None = None) -> CalibrationResult:
+              exclude_metrics: Sequence[str] = (), fold: tuple[int, int] | None = None,
+              per_machine: Sequence[str] = ()) -> CalibrationResult:
     """Fit `params` (default: default_parameters) on the non-held-out points; points whose metric
-    is in `exclude_metrics` stay out of the fit (recorded as excluded) but can still be validated."""
+    is in `exclude_metrics` stay out of the fit (recorded as excluded) but can still be validated.
+    Parameters of the `per_machine` sections are fitted once per machine (machine_params)."""
     if jacobian not in ("broyden", "2-point"):
         raise ConfigError(f"jacobian {jacobian!r}: use broyden or 2-point")
     t_start = time.perf_counter()
@@ -649,6 +755,7 @@ def calibrate(points: Sequence[Measurement], cfg: SystemConfig, params: Sequence
             continue
         fit.append(m)
     plist = make_params(cfg, params if params else default_parameters(fit))
+    plist += machine_params(cfg, plist, fit, per_machine)
     if not plist:
         raise ConfigError("no parameters to fit: name some with --params")
     say(f"fitting {len(plist)} parameter(s) on {len(fit)} points ({len(held)} held out: {desc})")
@@ -675,7 +782,7 @@ def calibrate(points: Sequence[Measurement], cfg: SystemConfig, params: Sequence
         for name_, value in rep_fitted(st, rep).items():
             fitted[name_] = value
         if rep.params:
-            cur = cur.with_overrides({n: fitted[n] for n in rep.params})
+            cur = with_values(cur, {n: fitted[n] for n in rep.params})
         pending = [p for p in pending if p.name not in set(rep.params)]
     # points whose model call failed were not part of the fit
     failed_ids = {e.split(": ", 1)[0] for e in excluded}
@@ -754,6 +861,9 @@ def cross_validate(points: Sequence[Measurement], cfg: SystemConfig, params: Seq
 
 
 def _value(cfg: SystemConfig, name: str) -> float:
+    name, machine = split_machine(name)
+    if name in cfg.machines.get(machine, {}):
+        return float(cfg.machines[machine][name])
     sec, key = name.split(".")
     d = to_dict(cfg)
     return float(d[sec]["instructions"][key] if sec == "ops" else d[sec][key])
@@ -827,9 +937,12 @@ def write_preset(res: CalibrationResult, path: str, command: str = "") -> str:
         s = line.strip()
         if s.startswith("[") and s.endswith("]"):
             section = s[1:-1]
-        elif section in SECTIONS and "=" in s and not s.startswith("#"):
+        elif section and (section in SECTIONS or section.startswith("machines.")) and "=" in s \
+                and not s.startswith("#"):
             key = s.split("=", 1)[0].strip()
             full = f"{section}.{key}"
+            if section.startswith("machines."):        # [machines."TEXT"] "section.field" = v
+                full = f"{json.loads(key)}@{json.loads(section.removeprefix('machines.'))}"
             if full in res.fitted:
                 line += f"  # fitted by pimsim calibrate (start {starts[full]:g})"
             else:

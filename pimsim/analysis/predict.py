@@ -347,9 +347,10 @@ def _describe(e: BaseException, query: tuple) -> str:
 _POOL_STATE: dict[str, Any] = {}
 
 
-def _pool_eval(query: tuple) -> tuple[bool, Any]:
+def _pool_eval(key: tuple) -> tuple[bool, Any]:
+    cfg_hash, query = key
     try:
-        return True, evaluate(query, _POOL_STATE["cfg"], _POOL_STATE["backends"])
+        return True, evaluate(query, _POOL_STATE["cfgs"][cfg_hash], _POOL_STATE["backends"])
     except Exception as e:  # noqa: BLE001
         return False, _describe(e, query)
 
@@ -381,27 +382,37 @@ class Predictor:
             self.cache[key] = out
         return out
 
+    @staticmethod
+    def by_machine(points: Sequence[Measurement], cfg: SystemConfig) -> dict[str, SystemConfig]:
+        """The config of each system named in the points (cfg's [machines] entry applied)."""
+        return {sys_: cfg.for_system(sys_) for sys_ in dict.fromkeys(m.system for m in points)}
+
     def prefetch(self, points: Sequence[Measurement], cfg: SystemConfig, jobs: int = 1) -> None:
         """Evaluate the points' uncached queries in `jobs` forked worker processes (a no-op for
         jobs <= 1); predict() then answers from the cache."""
         if jobs <= 1 or not self.use_cache:
             return
-        h = cfg.hash()
-        todo = sorted(q for q in self.queries(points) if (h, q) not in self.cache)
+        machines = self.by_machine(points, cfg)
+        todo = set()
+        for m in points:
+            h = machines[m.system].hash()
+            todo |= {(h, q) for q in self.queries([m]) if (h, q) not in self.cache}
+        todo = sorted(todo)
         if len(todo) < 2:
             return
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
-        _POOL_STATE.update(cfg=cfg, backends=self.backends)
+        _POOL_STATE.update(cfgs={c.hash(): c for c in machines.values()}, backends=self.backends)
         with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
-            for k, (q, out) in enumerate(zip(todo, pool.map(_pool_eval, todo, chunksize=1)), 1):
+            for k, (key, out) in enumerate(zip(todo, pool.map(_pool_eval, todo, chunksize=1)), 1):
                 self.calls += 1
-                self.cache[(h, q)] = out
+                self.cache[key] = out
                 if self.progress:
                     self.progress("model calls", k, len(todo))
 
     def predict(self, points: Sequence[Measurement], cfg: SystemConfig) -> list[Prediction]:
-        h = cfg.hash()
+        machines = self.by_machine(points, cfg)
+        hashes = {sys_: c.hash() for sys_, c in machines.items()}
         out = []
         for k, m in enumerate(points, 1):
             if self.progress:
@@ -412,7 +423,7 @@ class Predictor:
             except CannotPredict as e:
                 out.append(Prediction(m, g, None, str(e)))
                 continue
-            ok, val = self.query_value(p.query, cfg, h)
+            ok, val = self.query_value(p.query, machines[m.system], hashes[m.system])
             if not ok:
                 out.append(Prediction(m, g, None, val))
                 continue

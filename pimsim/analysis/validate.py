@@ -59,6 +59,7 @@ class ValidationResult:
     model_calls: int
     cache_hits: int
     calibration: dict = field(default_factory=dict)
+    machine_entries: dict = field(default_factory=dict)   # system -> the preset's [machines] entry used, or None
 
     @property
     def unpredicted(self) -> list[Prediction]:
@@ -88,6 +89,7 @@ class ValidationResult:
             "n_unpredicted": len(self.unpredicted),
             "n_zero_measured": len(self.zero_measured),
             "systems": self.systems(),
+            "machine_entries": self.machine_entries,
             **score(self.predictions),
         }
         cal = self.calibration
@@ -123,7 +125,20 @@ def validate(points: Sequence[Measurement], cfg: SystemConfig, predictor: Predic
     return ValidationResult(preset=cfg.name, preset_hash=cfg.hash(), preset_path=cfg.source_path,
                             files=[str(f) for f in files] or sorted({m.file for m in points}),
                             predictions=preds, wall_s=wall, model_calls=predictor.calls - c0,
-                            cache_hits=predictor.hits - h0, calibration=_plain(cfg.calibration))
+                            cache_hits=predictor.hits - h0, calibration=_plain(cfg.calibration),
+                            machine_entries={s: cfg.machine_of(s) for s in dict.fromkeys(m.system for m in points)})
+
+
+def _machine_note(d: dict, system: str) -> str:
+    key = d.get("machine_entries", {}).get(system)
+    return f", host side from the preset's [machines] entry {key!r}" if key else ""
+
+
+def _machines_sentence(d: dict) -> str:
+    if any(d.get("machine_entries", {}).values()):
+        return ("Machines with a [machines] entry are predicted with their own host-side numbers (transfers); "
+                "the others, and every DPU, with the preset's sections.")
+    return "All are predicted with this one preset."
 
 
 def _plain(x):
@@ -202,8 +217,9 @@ def write_report(res: ValidationResult, out_dir: str | Path, command: str = "pim
           "(no percentage error exists; listed below with the predicted value)",
           f"- prediction wall time: {res.wall_s:.1f} s ({res.model_calls} model calls, {res.cache_hits} answered "
           "from the cache)",
-          "- measured on: " + "; ".join(f"{sys_} ({n} points)" for sys_, n in d["systems"].items())
-          + (". All are predicted with this one preset; `--system TEXT` scores one machine's points."
+          "- measured on: " + "; ".join(f"{sys_} ({n} points{_machine_note(d, sys_)})"
+                                        for sys_, n in d["systems"].items())
+          + (f". {_machines_sentence(d)} `--system TEXT` scores one machine's points."
              if len(d["systems"]) > 1 else ""), ""]
     L += ["Metrics: R² is the coefficient of determination on the values (within a group of one unit); "
           "R² (log10) is the same on log10 values, unit-free, so meaningful for `overall`, which mixes units; "

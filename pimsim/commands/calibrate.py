@@ -46,6 +46,10 @@ def register(sub) -> None:
                         "they are recorded as excluded and still validated")
     p.add_argument("--system", action="append", default=[], metavar="TEXT",
                    help="use only points whose system column contains TEXT (case-insensitive, repeatable), e.g. to fit or score one machine's measurements")
+    p.add_argument("--per-machine", action="append", default=[], metavar="SECTION",
+                   help="fit this host-side section's parameters (transfer, launch, host) once per machine "
+                        "named in the system column, and write the other machines' values as "
+                        "[machines] entries of the preset (repeatable)")
     p.add_argument("--name", help="preset name (default: the output file's stem)")
     p.add_argument("--report", metavar="DIR", help="also validate the calibrated preset and write DIR/REPORT.md "
                                                    "(with --cv: DIR/CROSSVALIDATION.md)")
@@ -88,7 +92,8 @@ def handle(args) -> dict:
                     holdout_values=args.holdout_values.split(",") if args.holdout_values else None,
                     seed=args.seed, joint=args.joint, max_nfev=args.max_nfev, diff_step=args.diff_step,
                     name=args.name or out_path.stem, progress=progress, jobs=args.jobs,
-                    jacobian=args.jacobian, exclude_metrics=tuple(args.exclude_metric))
+                    jacobian=args.jacobian, exclude_metrics=tuple(args.exclude_metric),
+                    per_machine=_sections(args.per_machine))
     out_path.parent.mkdir(parents=True, exist_ok=True)
     write_preset(res, str(out_path), command=command)
     out = res.to_dict()
@@ -109,6 +114,10 @@ def handle(args) -> dict:
     return out
 
 
+def _sections(specs: list[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(s.strip() for spec in specs for s in spec.split(",") if s.strip()))
+
+
 def _cross_validate(args, points, cfg, params, command, progress) -> dict:
     from pimsim.analysis.calibrate import cross_validate
     from pimsim.analysis.validate import TARGETS, write_cv_report
@@ -116,7 +125,7 @@ def _cross_validate(args, points, cfg, params, command, progress) -> dict:
     cv = cross_validate(points, cfg, params or None, k=args.cv, seed=args.seed, jobs=args.jobs,
                         progress=progress, joint=args.joint, max_nfev=args.max_nfev,
                         diff_step=args.diff_step, jacobian=args.jacobian,
-                        exclude_metrics=tuple(args.exclude_metric))
+                        exclude_metrics=tuple(args.exclude_metric), per_machine=_sections(args.per_machine))
     out = cv.to_dict()
     if args.report:
         out["report_files"] = write_cv_report(cv, args.report, command=command)

@@ -69,10 +69,14 @@ def print_summary(out: dict) -> None:
     print(f"preset {out['preset']}: {out['n_points']} points, {out['n_scored']} scored, "
           f"{out['n_unpredicted']} cannot be predicted, {out['n_zero_measured']} measured as 0")
     if len(out["systems"]) > 1:
-        print(f"the points come from {len(out['systems'])} machines (system column), all predicted with this "
-              "one preset; --system TEXT scores one machine's points:")
+        entries = out.get("machine_entries", {})
+        how = ("with its host side from the preset's [machines] entry where one is marked"
+               if any(entries.values()) else "all predicted with this one preset")
+        print(f"the points come from {len(out['systems'])} machines (system column), {how}; "
+              "--system TEXT scores one machine's points:")
         for name, n in out["systems"].items():
-            print(f"  {n:>4} points  {name}")
+            mark = f"   [machines] {entries[name]!r}" if entries.get(name) else ""
+            print(f"  {n:>4} points  {name}{mark}")
 
     def table(title, sc):
         print(f"\n{title}")
