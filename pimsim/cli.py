@@ -22,6 +22,21 @@ def add_common(p: argparse.ArgumentParser, plot: bool = True) -> None:
         p.add_argument("--plot", metavar="FILE.png", help="also draw a figure to this file")
 
 
+def add_machine(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--machine", metavar="TEXT",
+                   help="simulate the machine of the preset's [machines] entry TEXT names (its own "
+                        "host-side numbers, e.g. transfers) instead of the preset's own machine")
+
+
+def load_config(args):
+    """The preset of --preset, on the machine of --machine (if given), with --set overrides."""
+    from pimsim.config import load_preset
+    cfg = load_preset(args.preset)
+    if getattr(args, "machine", None):
+        cfg = cfg.on_machine(args.machine)
+    return cfg.with_overrides(args.overrides)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="pimsim", description="UPMEM processing-in-memory simulator")
     sub = parser.add_subparsers(dest="command", required=True)

@@ -196,6 +196,22 @@ class SystemConfig:
             raise ConfigError(f"system {system!r} matches several [machines] entries: {hits}")
         return hits[0] if hits else None
 
+    def on_machine(self, text: str) -> "SystemConfig":
+        """The config of the machine `text` names: a [machines] entry, or the preset's own
+        machine. Anything else is an error (there is no silent fallback to the sections)."""
+        low = text.lower().strip()
+        alike = lambda name: bool(name) and (low in name.lower() or name.lower() in low)  # noqa: E731
+        hits = [k for k in self.machines if alike(k)]
+        if len(hits) > 1:
+            raise ConfigError(f"machine {text!r} matches several [machines] entries of {self.name}: {hits}")
+        if hits:
+            return self.for_system(hits[0])
+        if low and alike(self.machine):
+            return self.for_system(self.machine)
+        known = [self.machine or "(the preset's own machine names none)", *self.machines]
+        raise ConfigError(f"machine {text!r} is not described by preset {self.name}; it describes: "
+                          f"{'; '.join(known)}")
+
     def for_system(self, system: str) -> "SystemConfig":
         """The config that describes the machine named in a measurement's system column: the
         sections with that machine's entry applied (no entry: the sections as they are)."""

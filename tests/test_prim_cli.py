@@ -76,3 +76,21 @@ def test_scaling_reports_progress_per_point_on_stderr(capsys):
     lines = captured.err.strip().splitlines()
     assert [line.split("]")[0] for line in lines] == ["[1/2", "[2/2"]
     assert "VA 4 DPUs x 16 tasklets" in lines[1]
+
+
+def test_run_on_another_machine_of_the_preset(tmp_path, capsys):
+    from pimsim.config import load_preset, to_toml
+    preset = tmp_path / "two.toml"
+    preset.write_text(to_toml(load_preset("upmem-2556")) +
+                      '\n[machines."lab box B"]\n"transfer.cpu_dpu_serial_gbps" = 0.54\n')
+    argv = ["run", "prim", "VA", "--dpus", "4", "--size", "262144", "--timing-only", "--preset", str(preset)]
+    own = run_json(capsys, argv)["time_ms"]
+    lab = run_json(capsys, argv + ["--machine", "LAB BOX"])["time_ms"]
+    assert own == run_json(capsys, argv + ["--machine", "2,556-dpu"])["time_ms"]
+    assert lab["cpu_dpu"] < own["cpu_dpu"] and lab["dpu_kernel"] == own["dpu_kernel"]
+    # --set applies on top of the machine's entry
+    lab2 = run_json(capsys, argv + ["--machine", "lab box", "--set", "transfer.cpu_dpu_serial_gbps=0.27"])["time_ms"]
+    assert lab2["cpu_dpu"] == own["cpu_dpu"]
+    assert main(argv + ["--machine", "elsewhere"]) == 2
+    assert "machine 'elsewhere' is not described by preset upmem-2556; it describes: 2,556-DPU; lab box B" \
+        in capsys.readouterr().err

@@ -11,8 +11,7 @@ import argparse
 import sys
 from typing import Callable
 
-from pimsim.cli import add_common
-from pimsim.config import load_preset
+from pimsim.cli import add_common, add_machine, load_config
 from pimsim.errors import ConfigError
 from pimsim.micro import report
 from pimsim.micro.common import DTYPES, OPS
@@ -255,7 +254,7 @@ MICRO_COMMANDS["transfer"] = ("host<->DPU transfers: serial, parallel, broadcast
 
 
 def _run(names: list[str], args) -> dict:
-    cfg = load_preset(args.preset, args.overrides)
+    cfg = load_config(args)
     lines: list[str] = []
     out: dict = {"preset": cfg.name, "preset_hash": cfg.hash(), "freq_mhz": cfg.dpu.freq_mhz}
     panels = []
@@ -298,10 +297,12 @@ def register(sub) -> None:
     for name, (help_text, add_args, _, _) in MICRO_COMMANDS.items():
         q = msub.add_parser(name, help=help_text)
         add_common(q)
+        add_machine(q)
         add_args(q)
         q.set_defaults(handler=lambda args, _n=name: _run([_n], args))
     q = msub.add_parser("all", help="run every microbenchmark and report the MAPE over all measured points")
     add_common(q)
+    add_machine(q)
     q.add_argument("--tasklets", help="tasklet counts for every sweep (default: each sub-command's own)")
     q.add_argument("--elements", type=int, default=CLI_STREAM_ELEMENTS,
                    help=f"INT64 elements per STREAM-MRAM array (default {CLI_STREAM_ELEMENTS}; PrIM used 2097152)")

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import tomllib
 
-from pimsim.cli import add_common
+from pimsim.cli import add_common, add_machine, load_config
 from pimsim.errors import PimsimError
 
 SUITES = ("prim",)
@@ -43,11 +43,11 @@ def register(sub) -> None:
     p.add_argument("--timing-only", action="store_true", help="skip functional execution (no verification)")
     p.add_argument("--seed", type=int, default=0, help="seed of the generated inputs")
     add_common(p)
+    add_machine(p)
     p.set_defaults(handler=handle)
 
 
 def handle(args) -> dict:
-    from pimsim.config import load_preset
     from pimsim.workloads import prim
 
     if args.name.lower() == "list":
@@ -66,7 +66,7 @@ def handle(args) -> dict:
     name = prim.canonical(args.name)
     mod = prim.module(name)
     params = dict(parse_param(t) for t in args.param)
-    cfg = load_preset(args.preset, args.overrides)
+    cfg = load_config(args)
     res = prim.run(name, dpus=args.dpus, tasklets=args.tasklets, size=args.size, params=params,
                    timing_only=args.timing_only, config=cfg, seed=args.seed)
     size = args.size if args.size is not None else mod.DEFAULT_SIZE

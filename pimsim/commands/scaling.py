@@ -15,7 +15,7 @@ from __future__ import annotations
 import sys
 import time
 
-from pimsim.cli import add_common
+from pimsim.cli import add_common, add_machine, load_config
 from pimsim.commands.run import SUITES, parse_param
 from pimsim.errors import PimsimError
 
@@ -45,6 +45,7 @@ def register(sub) -> None:
     p.add_argument("--functional", action="store_true", help="also run the kernels and verify (slower)")
     p.add_argument("--seed", type=int, default=0)
     add_common(p)
+    add_machine(p)
     p.set_defaults(handler=handle)
 
 
@@ -69,14 +70,13 @@ def sweep_points(mod, kind: str, dpus: list[int], tasklets: list[int], size: int
 
 
 def handle(args) -> dict:
-    from pimsim.config import load_preset
     from pimsim.workloads import prim
 
     name = prim.canonical(args.name)
     mod = prim.module(name)
     dpus, tasklets = int_list(args.dpus), int_list(args.tasklets)
     params = dict(parse_param(t) for t in args.param)
-    cfg = load_preset(args.preset, args.overrides)
+    cfg = load_config(args)
     rows = []
     wall0 = time.perf_counter()
     points = sweep_points(mod, args.kind, dpus, tasklets, args.size, params)
