@@ -196,3 +196,14 @@ def test_machines_table_resolves_per_system_and_is_checked():
             from_dict(tomllib.loads(to_toml(base) + f'\n[machines."X"]\n{line}\n'))
     with pytest.raises(ConfigError, match="empty name"):
         base.with_machines({" ": {"transfer.per_dpu_overhead_us": 1}})
+
+
+def test_presets_command_shows_other_machines_as_tables(tmp_path, capsys):
+    from pimsim.cli import main
+    from pimsim.config import to_toml
+    p = tmp_path / "two.toml"
+    p.write_text(to_toml(load_preset("upmem-2556")) + '\n[machines."lab B"]\n"transfer.dpu_cpu_serial_gbps" = 0.2\n')
+    assert main(["presets", str(p)]) == 0
+    out = capsys.readouterr().out
+    assert '[machines."lab B"]\n  transfer.dpu_cpu_serial_gbps = 0.2\n' in out and "machine: 2,556-DPU" in out
+    assert main(["presets"]) == 0 and "upmem-2556-prim" in capsys.readouterr().out.split()

@@ -13,6 +13,12 @@ Method
   multi-part runs (transfer bandwidths, exponents and per-call overheads, launch overhead, and
   op costs the microbenchmarks did not constrain), starting from the first stage's result. `joint=True` fits all
   parameters on all points at once instead.
+- Machines (per_machine / --per-machine): the points' system column tells machines apart. A
+  host-side parameter can be fitted once per machine: "transfer.x" is the preset's own
+  machine's value ([preset] machine), "transfer.x@TEXT" another machine's, written to the
+  preset's [machines."TEXT"] table; each point is predicted with its own machine's values.
+- Parameters the points barely move (a 1 % step changes no point by 0.001 %) are reported as
+  unconstrained and kept at their start values.
 - Speed. A model call can be slow (a SimPy run), so:
   (a) points are grouped into queries: the four time metrics of one PrIM run are one call;
   (b) a probe at the start of each stage finds which parameters each query depends on

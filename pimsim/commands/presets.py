@@ -23,7 +23,12 @@ def handle(args) -> dict:
     d["hash"] = cfg.hash()
     if not args.json:
         for section, values in d.items():
-            if isinstance(values, dict):
+            if section == "machines":           # another machine's host-side numbers
+                for text, entry in values.items():
+                    print(f'[machines."{text}"]')
+                    for k, v in entry.items():
+                        print(f"  {k} = {v}")
+            elif isinstance(values, dict):
                 print(f"[{section}]")
                 if section == "ops":
                     values = values["instructions"]
