@@ -401,6 +401,16 @@ def test_per_machine_fit_recovers_each_machines_transfers(start_cfg, tmp_path):
     assert shared.metrics["after"]["fit"]["groups"]["cpu-dpu"]["mape"] > 10   # one transfer law cannot fit both
     with pytest.raises(ConfigError, match="only host-side sections"):
         calibrate(pts, start_cfg, list(TRUE), per_machine=("ops",), backends=Fake().backends())
+    import dataclasses
+    with pytest.raises(ConfigError, match="names no machine"):
+        calibrate(pts, dataclasses.replace(start_cfg, machine=""), list(TRUE), per_machine=("transfer",),
+                  backends=Fake().backends())
+    # cross-validation fits each fold per machine too: the second machine's points come out right
+    cv = cross_validate(pts, start_cfg, list(TRUE), k=2, joint=True, per_machine=("transfer",),
+                        backends=Fake().backends(), max_nfev=80)
+    lab = [p for p in cv.predictions if p.m.system == "lab box B" and p.pct_err is not None]
+    assert len(lab) > 50 and max(abs(p.pct_err) for p in lab) < 5
+    assert all(any(k.endswith("@lab box B") for k in f.fitted) for f in cv.folds)
 
 
 def test_a_parameter_that_barely_moves_any_point_is_left_at_its_start(start_cfg, tmp_path):
