@@ -149,10 +149,10 @@ class SystemConfig:
     source_path: str = ""
     calibration: Mapping[str, Any] = field(default_factory=dict)  # fit record, if calibrated
     machine: str = ""     # text naming the preset's own machine in measurements' system column
-    # Other machines measured with the same DPUs: {text found in a measurement's `system`
-    # column: {"section.field": value}}. Host-side numbers (transfers above all) belong to a
-    # machine, not to the DPU, so a preset calibrated on several machines' runs keeps each
-    # machine's own; `for_system` resolves them. Rows of any other machine use the sections.
+    # Other machines: {text found in a measurement's `system` column: {"section.field": value}},
+    # the numbers that differ there. Host-side numbers (transfers above all) belong to a machine,
+    # not to the DPU, so a preset calibrated on several machines' runs keeps each machine's own;
+    # `for_system` resolves them. Rows of any other machine use the sections.
     machines: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
 
     # ---- derived quantities, computed in one place
@@ -289,8 +289,8 @@ def from_dict(data: Mapping[str, Any], source_path: str = "") -> SystemConfig:
         raise ConfigError(f"missing section [{missing[0]}]")
     sections = {name: _build_section(name, cls, data[name]) for name, cls in SECTIONS.items()}
     cfg = SystemConfig(name=str(meta["name"]), description=str(meta.get("description", "")),
-                       machine=str(meta.get("machine", "")), source_path=source_path, calibration=MappingProxyType(dict(calibration or {})),
-                       **sections)
+                       machine=str(meta.get("machine", "")), source_path=source_path,
+                       calibration=MappingProxyType(dict(calibration or {})), **sections)
     _check_consistency(cfg)
     return cfg.with_machines(machines)
 
