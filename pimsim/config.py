@@ -153,7 +153,7 @@ class SystemConfig:
     # the numbers that differ there. Host-side numbers (transfers above all) belong to a machine,
     # not to the DPU, so a preset calibrated on several machines' runs keeps each machine's own;
     # `for_system` resolves them. Rows of any other machine use the sections.
-    machines: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
+    machines: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
     # ---- derived quantities, computed in one place
     @property
@@ -212,12 +212,23 @@ class SystemConfig:
         raise ConfigError(f"machine {text!r} is not described by preset {self.name}; it describes: "
                           f"{'; '.join(known)}")
 
+    def machine_preset(self, system: str) -> str | None:
+        """The preset a [machines] entry hands the system's points to (`preset = NAME`), if any."""
+        key = self.machine_of(system)
+        return None if key is None else self.machines[key].get("preset")
+
     def for_system(self, system: str) -> "SystemConfig":
         """The config that describes the machine named in a measurement's system column: the
-        sections with that machine's entry applied (no entry: the sections as they are)."""
+        sections with that machine's entry applied, or the preset the entry names (no entry:
+        the sections as they are)."""
         key = self.machine_of(system)
         base = self if not self.machines else dataclasses.replace(self, machines=MappingProxyType({}))
-        return base if key is None else apply_overrides(base, dict(self.machines[key]))
+        if key is None:
+            return base
+        entry = self.machines[key]
+        if "preset" in entry:
+            return load_preset(entry["preset"]).with_machines({})
+        return apply_overrides(base, dict(entry))
 
 
 SECTIONS = {
@@ -295,8 +306,9 @@ def from_dict(data: Mapping[str, Any], source_path: str = "") -> SystemConfig:
     return cfg.with_machines(machines)
 
 
-def _build_machines(cfg: SystemConfig, machines: Any) -> Mapping[str, Mapping[str, float]]:
-    """[machines."TEXT"] tables of "section.field" = value; each is checked by applying it."""
+def _build_machines(cfg: SystemConfig, machines: Any) -> Mapping[str, Mapping[str, Any]]:
+    """[machines."TEXT"] tables of "section.field" = value, each checked by applying it; or
+    `preset = NAME` alone: that machine's points are another preset's (e.g. the 640-DPU system)."""
     if not isinstance(machines, Mapping):
         raise ConfigError(f"[machines] must be a table of machine tables, got {machines!r}")
     out = {}
@@ -306,6 +318,16 @@ def _build_machines(cfg: SystemConfig, machines: Any) -> Mapping[str, Mapping[st
         if not isinstance(values, Mapping) or not values:
             raise ConfigError(f'[machines."{text}"] must be a non-empty table of "section.field" = value')
         flat = _flatten(values)
+        if "preset" in flat:
+            if len(flat) > 1 or not isinstance(flat["preset"], str):
+                raise ConfigError(f'[machines."{text}"]: `preset = NAME` hands the machine to another preset '
+                                  f'and stands alone; got {sorted(flat)}')
+            try:
+                resolve_preset_path(flat["preset"])
+            except ConfigError as e:
+                raise ConfigError(f'[machines."{text}"]: {e}') from None
+            out[text] = MappingProxyType(dict(flat))
+            continue
         try:
             apply_overrides(cfg, flat)
         except ConfigError as e:

@@ -390,7 +390,7 @@ def test_per_machine_fit_recovers_each_machines_transfers(start_cfg, tmp_path):
     out = tmp_path / "two.toml"
     write_preset(res, str(out), command="pimsim calibrate --test")
     cfg = load_preset(out)
-    assert set(cfg.machines) == {"lab box B"}
+    assert set(cfg.machines) == {"lab box B", "640-DPU"} and dict(cfg.machines["640-DPU"]) == {"preset": "upmem-640"}
     assert cfg.for_system("LAB BOX b").transfer.cpu_dpu_serial_gbps == pytest.approx(OTHER["transfer.cpu_dpu_serial_gbps"], rel=0.04)
     assert cfg.for_system("2,556-DPU sys").transfer.cpu_dpu_serial_gbps == pytest.approx(TRUE["transfer.cpu_dpu_serial_gbps"], rel=0.04)
     assert '"transfer.cpu_dpu_serial_gbps" = ' in out.read_text() and "fitted by pimsim calibrate" in \

@@ -183,7 +183,11 @@ def test_machines_table_resolves_per_system_and_is_checked():
     assert cfg.for_system("lab B").transfer.dpu_cpu_call_overhead_us == 12
     assert cfg.for_system("2,556-DPU sys").transfer == base.transfer        # the preset's own machine
     assert cfg.for_system("lab A").machines == {} and cfg.for_system("lab A").dpu == base.dpu
-    assert cfg.hash() != base.hash() and cfg.for_system("elsewhere").hash() == base.hash()
+    assert cfg.hash() != base.hash() and cfg.for_system("elsewhere").hash() == base.with_machines({}).hash()
+    # an entry may hand a machine to another preset: the 640-DPU system's points to upmem-640
+    assert dict(base.machines["640-DPU"]) == {"preset": "upmem-640"}
+    assert cfg.for_system("PrIM 640-DPU sys").dpu.freq_mhz == load_preset("upmem-640").dpu.freq_mhz == 267
+    assert cfg.machine_preset("640-DPU sys") == "upmem-640" and cfg.machine_preset("lab A") is None
     assert from_dict(tomllib.loads(to_toml(cfg))).machines == cfg.machines   # round trip
     with pytest.raises(ConfigError, match="matches several"):
         cfg.with_machines({"lab": {"transfer.per_dpu_overhead_us": 1}, "lab A": {"transfer.per_dpu_overhead_us": 2}}) \
@@ -194,6 +198,10 @@ def test_machines_table_resolves_per_system_and_is_checked():
     for line, msg in bad:
         with pytest.raises(ConfigError, match=msg):
             from_dict(tomllib.loads(to_toml(base) + f'\n[machines."X"]\n{line}\n'))
+    with pytest.raises(ConfigError, match=r'\[machines."X"\]: unknown preset .nope.'):
+        base.with_machines({"X": {"preset": "nope"}})
+    with pytest.raises(ConfigError, match="stands alone"):
+        base.with_machines({"X": {"preset": "upmem-640", "transfer.per_dpu_overhead_us": 1}})
     with pytest.raises(ConfigError, match="empty name"):
         base.with_machines({" ": {"transfer.per_dpu_overhead_us": 1}})
 

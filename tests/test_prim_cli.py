@@ -92,5 +92,5 @@ def test_run_on_another_machine_of_the_preset(tmp_path, capsys):
     lab2 = run_json(capsys, argv + ["--machine", "lab box", "--set", "transfer.cpu_dpu_serial_gbps=0.27"])["time_ms"]
     assert lab2["cpu_dpu"] == own["cpu_dpu"]
     assert main(argv + ["--machine", "elsewhere"]) == 2
-    assert "machine 'elsewhere' is not described by preset upmem-2556; it describes: 2,556-DPU; lab box B" \
+    assert "machine 'elsewhere' is not described by preset upmem-2556; it describes: 2,556-DPU; 640-DPU; lab box B" \
         in capsys.readouterr().err

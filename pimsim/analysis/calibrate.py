@@ -756,6 +756,11 @@ def calibrate(points: Sequence[Measurement], cfg: SystemConfig, params: Sequence
         except CannotPredict as e:
             excluded.append(f"{m.id}: {e}")
             continue
+        other = cfg.machine_preset(m.system)
+        if other is not None:
+            excluded.append(f"{m.id}: measured on {m.system!r}, which {cfg.name} predicts with preset {other} "
+                            f"([machines]); calibrate that preset on these points")
+            continue
         if m.value <= 0:
             excluded.append(f"{m.id}: measured 0 (relative error undefined)")
             continue

@@ -60,6 +60,7 @@ class ValidationResult:
     cache_hits: int
     calibration: dict = field(default_factory=dict)
     machine_entries: dict = field(default_factory=dict)   # system -> the preset's [machines] entry used, or None
+    machine_presets: dict = field(default_factory=dict)   # system -> the other preset its entry names, or None
 
     @property
     def unpredicted(self) -> list[Prediction]:
@@ -90,6 +91,7 @@ class ValidationResult:
             "n_zero_measured": len(self.zero_measured),
             "systems": self.systems(),
             "machine_entries": self.machine_entries,
+            "machine_presets": self.machine_presets,
             **score(self.predictions),
         }
         cal = self.calibration
@@ -126,18 +128,22 @@ def validate(points: Sequence[Measurement], cfg: SystemConfig, predictor: Predic
                             files=[str(f) for f in files] or sorted({m.file for m in points}),
                             predictions=preds, wall_s=wall, model_calls=predictor.calls - c0,
                             cache_hits=predictor.hits - h0, calibration=_plain(cfg.calibration),
-                            machine_entries={s: cfg.machine_of(s) for s in dict.fromkeys(m.system for m in points)})
+                            machine_entries={s: cfg.machine_of(s) for s in dict.fromkeys(m.system for m in points)},
+                            machine_presets={s: cfg.machine_preset(s) for s in dict.fromkeys(m.system for m in points)})
 
 
 def _machine_note(d: dict, system: str) -> str:
     key = d.get("machine_entries", {}).get(system)
+    other = d.get("machine_presets", {}).get(system)
+    if other:
+        return f", predicted with preset {other} (the preset's [machines] entry {key!r})"
     return f", host side from the preset's [machines] entry {key!r}" if key else ""
 
 
 def _machines_sentence(d: dict) -> str:
     if any(d.get("machine_entries", {}).values()):
-        return ("Machines with a [machines] entry are predicted with their own host-side numbers (transfers); "
-                "the others, and every DPU, with the preset's sections.")
+        return ("Machines with a [machines] entry are predicted with their own numbers (or the preset it "
+                "names); the others with the preset's sections.")
     return "All are predicted with this one preset."
 
 
