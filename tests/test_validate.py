@@ -275,11 +275,10 @@ def test_points_from_several_machines_are_named(tmp_path, capsys):
     assert d["systems"] == {"machine B": 2}
 
 
-def test_a_mixed_file_predicts_each_machine_with_its_own_preset(tmp_path):
+def test_a_mixed_file_predicts_each_machine_with_its_own_preset(tmp_path, capsys):
     """upmem-2556 hands the 640-DPU system's points to upmem-640 ([machines]): same DMA, 267 MHz."""
-    head = "source,system,workload,variant,nr_dpus,nr_tasklets,size,metric,value,unit,uncertainty\n"
     f = tmp_path / "mixed.csv"
-    f.write_text(head + 'x,"2,556-DPU sys",mram-latency,mram_read 2048B,1,1,2048,mram_bw,628.23,MB/s,\n'
+    f.write_text(HEADER + 'x,"2,556-DPU sys",mram-latency,mram_read 2048B,1,1,2048,mram_bw,628.23,MB/s,\n'
                         'x,640-DPU sys,mram-latency,mram_read 2048B,1,1,2048,mram_bw,480,MB/s,\n')
     pts = ms.load([f])
     res = validate(pts, load_preset("upmem-2556"))
@@ -289,6 +288,8 @@ def test_a_mixed_file_predicts_each_machine_with_its_own_preset(tmp_path):
     assert d["machine_presets"] == {"2,556-DPU sys": None, "640-DPU sys": "upmem-640"}
     write_report(res, tmp_path)
     assert "640-DPU sys (1 points, predicted with preset upmem-640" in (tmp_path / "REPORT.md").read_text()
+    assert cli.main(["validate", "--measurements", str(f)]) == 0
+    assert "   1 points  640-DPU sys  (predicted with preset upmem-640" in capsys.readouterr().out
     from pimsim.analysis.calibrate import calibrate
     cal = calibrate(pts, load_preset("upmem-2556"), ["dma.read_alpha_cycles"], score_all=False)
     assert [m.system for m in cal.fit_points] == ["2,556-DPU sys"]

@@ -124,15 +124,17 @@ def validate(points: Sequence[Measurement], cfg: SystemConfig, predictor: Predic
     predictor.prefetch(points, cfg, jobs)
     preds = predictor.predict(points, cfg)
     wall = time.perf_counter() - t0
+    systems = dict.fromkeys(m.system for m in points)
     return ValidationResult(preset=cfg.name, preset_hash=cfg.hash(), preset_path=cfg.source_path,
                             files=[str(f) for f in files] or sorted({m.file for m in points}),
                             predictions=preds, wall_s=wall, model_calls=predictor.calls - c0,
                             cache_hits=predictor.hits - h0, calibration=_plain(cfg.calibration),
-                            machine_entries={s: cfg.machine_of(s) for s in dict.fromkeys(m.system for m in points)},
-                            machine_presets={s: cfg.machine_preset(s) for s in dict.fromkeys(m.system for m in points)})
+                            machine_entries={s: cfg.machine_of(s) for s in systems},
+                            machine_presets={s: cfg.machine_preset(s) for s in systems})
 
 
-def _machine_note(d: dict, system: str) -> str:
+def machine_note(d: dict, system: str) -> str:
+    """How a system's points were predicted, for a to_dict() result ('' for the preset's sections)."""
     key = d.get("machine_entries", {}).get(system)
     other = d.get("machine_presets", {}).get(system)
     if other:
@@ -140,7 +142,7 @@ def _machine_note(d: dict, system: str) -> str:
     return f", host side from the preset's [machines] entry {key!r}" if key else ""
 
 
-def _machines_sentence(d: dict) -> str:
+def machines_sentence(d: dict) -> str:
     if any(d.get("machine_entries", {}).values()):
         return ("Machines with a [machines] entry are predicted with their own numbers (or the preset it "
                 "names); the others with the preset's sections.")
@@ -223,9 +225,9 @@ def write_report(res: ValidationResult, out_dir: str | Path, command: str = "pim
           "(no percentage error exists; listed below with the predicted value)",
           f"- prediction wall time: {res.wall_s:.1f} s ({res.model_calls} model calls, {res.cache_hits} answered "
           "from the cache)",
-          "- measured on: " + "; ".join(f"{sys_} ({n} points{_machine_note(d, sys_)})"
+          "- measured on: " + "; ".join(f"{sys_} ({n} points{machine_note(d, sys_)})"
                                         for sys_, n in d["systems"].items())
-          + (f". {_machines_sentence(d)} `--system TEXT` scores one machine's points."
+          + (f". {machines_sentence(d)} `--system TEXT` scores one machine's points."
              if len(d["systems"]) > 1 else ""), ""]
     L += ["Metrics: R² is the coefficient of determination on the values (within a group of one unit); "
           "R² (log10) is the same on log10 values, unit-free, so meaningful for `overall`, which mixes units; "

@@ -69,14 +69,12 @@ def print_summary(out: dict) -> None:
     print(f"preset {out['preset']}: {out['n_points']} points, {out['n_scored']} scored, "
           f"{out['n_unpredicted']} cannot be predicted, {out['n_zero_measured']} measured as 0")
     if len(out["systems"]) > 1:
-        entries = out.get("machine_entries", {})
-        how = ("with its host side from the preset's [machines] entry where one is marked"
-               if any(entries.values()) else "all predicted with this one preset")
-        print(f"the points come from {len(out['systems'])} machines (system column), {how}; "
+        from pimsim.analysis.validate import machine_note, machines_sentence
+        print(f"the points come from {len(out['systems'])} machines (system column). {machines_sentence(out)} "
               "--system TEXT scores one machine's points:")
         for name, n in out["systems"].items():
-            mark = f"   [machines] {entries[name]!r}" if entries.get(name) else ""
-            print(f"  {n:>4} points  {name}{mark}")
+            note = machine_note(out, name)
+            print(f"  {n:>4} points  {name}" + (f"  ({note.removeprefix(', ')})" if note else ""))
 
     def table(title, sc):
         print(f"\n{title}")

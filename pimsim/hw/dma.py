@@ -45,7 +45,6 @@ def check_dma(cfg: DmaConfig, direction: str, nbytes: int, mram_addr: int, wram_
                            f"the {name} size of {limit} bytes")
 
 
-
 def dma_legal(cfg: DmaConfig, nbytes, mram_addr, mram_limit: int, wram_limit: int):
     """check_dma's rules for arrays of calls (WRAM address 0): a boolean mask of the legal ones.
     Keep the two in step; for an illegal call, check_dma says which rule it breaks."""
