@@ -212,7 +212,8 @@ class DpuSet:
     def _parallel(self, direction: str, idx: np.ndarray, nbytes: int, broadcast: bool = False) -> TransferCost:
         """The cost of one parallel call moving nbytes to or from each DPU of idx (a DPU listed
         twice moves its bytes once)."""
-        dpus = np.unique(idx)
+        # the usual lists (all DPUs, ranges) are already sorted and distinct: skip the sort
+        dpus = idx if idx.size < 2 or bool((idx[1:] > idx[:-1]).all()) else np.unique(idx)
         return parallel_transfer_arrays(self.cfg, self.topology, direction, dpus,
                                         np.full(dpus.size, nbytes, np.int64), broadcast)
 
@@ -306,8 +307,9 @@ class DpuSet:
         """dpu_broadcast_to: the same buffer to every DPU of the set."""
         nbytes = _nbytes(data)
         self._check_fit(symbol, offset, nbytes)
-        self._store(self._dpu_index(None), symbol, offset, [data] * self.nr_dpus, nbytes)
-        self._book_transfer(self._parallel(TO_DPU, self._dpu_index(None), nbytes, broadcast=True), TO_DPU)
+        idx = self._dpu_index(None)
+        self._store(idx, symbol, offset, [data] * self.nr_dpus, nbytes)
+        self._book_transfer(self._parallel(TO_DPU, idx, nbytes, broadcast=True), TO_DPU)
 
     def place(self, symbol: str, nbytes: int, buffers: Sequence[Any] | None = None, offset: int = 0,
               dpus: Sequence[int] | None = None) -> None:
