@@ -203,6 +203,12 @@ def split_machine(name: str) -> tuple[str, str]:
     return field_, machine
 
 
+def machine_key(cfg: SystemConfig, system: str) -> str:
+    """The name another machine's parameters and [machines] entry go by: the entry the system
+    already matches, else the system column itself."""
+    return cfg.machine_of(system) or system
+
+
 def machine_params(cfg: SystemConfig, params: list[Param], points: Sequence[Measurement],
                    sections: Sequence[str]) -> list[Param]:
     """One copy of each parameter of `sections` per other machine whose points it can affect:
@@ -225,9 +231,8 @@ def machine_params(cfg: SystemConfig, params: list[Param], points: Sequence[Meas
         systems = dict.fromkeys(m.system for m in points if group_of(m) in MACHINE_SECTIONS[sec]
                                 and cfg.machine.lower() not in m.system.lower())
         for sys_ in systems:
-            key = cfg.machine_of(sys_) or sys_
             start = _value(cfg.for_system(sys_), f_)
-            out.append(Param(f"{f_}@{key}", start, min(p.lo, start), max(p.hi, start)))
+            out.append(Param(f"{f_}@{machine_key(cfg, sys_)}", start, min(p.lo, start), max(p.hi, start)))
     return out
 
 
@@ -235,12 +240,14 @@ def with_values(cfg: SystemConfig, values: dict[str, float]) -> SystemConfig:
     """cfg with fitted values set: plain names in the sections, name@TEXT in [machines."TEXT"]."""
     base = {n: v for n, v in values.items() if "@" not in n}
     out = cfg.with_overrides(base) if base else cfg
+    if len(base) == len(values):
+        return out
     machines = {k: dict(v) for k, v in cfg.machines.items()}
     for n, v in values.items():
         f_, key = split_machine(n)
         if key:
             machines.setdefault(key, {})[f_] = v
-    return out.with_machines(machines) if len(base) < len(values) else out
+    return out.with_machines(machines)
 
 
 # ---------------------------------------------------------------- held-out split
@@ -393,10 +400,10 @@ class _Stage:
         self.cfg0, self.params, self.backends, self.h = cfg, params, backends, diff_step
         self.base = cfg.with_machines({})   # machine entries are applied per query (overrides)
         self.points = points
-        keys = {split_machine(p.name)[1] for p in params} - {""}
-        # a point of another machine is a query of its own: ("@", machine, query)
-        self.plans = [_on_machine(plan(m), cfg.machine_of(m.system) or (m.system if m.system in keys else ""))
-                      for m in points]
+        # a point of a machine with a [machines] entry or parameters of its own is a query of its
+        # own: ("@", machine, query); the others share the preset's sections
+        own = {split_machine(p.name)[1] for p in params} | set(cfg.machines)
+        self.plans = [_on_machine(plan(m), k if (k := machine_key(cfg, m.system)) in own else "") for m in points]
         self.queries = list(dict.fromkeys(p.query for p in self.plans))
         self.deps: dict[tuple, tuple[int, ...]] = {}
         self.run_query: dict[tuple, tuple] = {}
