@@ -5,6 +5,7 @@ import json
 import random
 from types import SimpleNamespace
 
+import numpy as np
 import pytest
 
 from pimsim import cli
@@ -428,3 +429,14 @@ def test_a_parameter_that_barely_moves_any_point_is_left_at_its_start(start_cfg,
     assert res.stages[0].unconstrained == ["transfer.cpu_dpu_call_overhead_us"]
     assert "transfer.cpu_dpu_call_overhead_us" not in res.fitted
     assert res.fitted["transfer.cpu_dpu_rank_exponent"] == pytest.approx(0.7, rel=0.01)
+
+
+def test_blocks_split_parameters_that_share_no_point():
+    from pimsim.analysis.calibrate import _blocks
+    depends = np.array([[1, 0, 0, 0],      # point 0: parameter 0
+                        [1, 0, 1, 0],      # point 1 ties parameters 0 and 2
+                        [0, 1, 0, 0],      # point 2: parameter 1 alone
+                        [0, 0, 0, 0],      # point 3 depends on nothing: dropped
+                        [0, 0, 1, 0]], bool)
+    # parameter 3 moves no point: a block of its own with no rows
+    assert _blocks(depends) == [([0, 2], [0, 1, 4]), ([1], [2]), ([3], [])]
