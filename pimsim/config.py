@@ -121,6 +121,10 @@ class TransferConfig:
     cpu_dpu_call_overhead_us: float = _f(0, 1e6, "fixed host cost of one CPU->DPU transfer call")
     dpu_cpu_call_overhead_us: float = _f(0, 1e6, "fixed host cost of one DPU->CPU transfer call")
     per_dpu_overhead_us: float = _f(0, 1e6, "fixed cost per DPU within a transfer call")
+    wram_word_bytes: int = _f(1, 64, "bytes per word of a host access to WRAM (size and offset unit)", integer=True)
+    wram_round_us: float = _f(0, 1e6, "fixed cost of one WRAM access round (one DPU per chip of a rank)")
+    cpu_dpu_wram_word_us: float = _f(0, 1e6, "cost per word written to WRAM in one round")
+    dpu_cpu_wram_word_us: float = _f(0, 1e6, "cost per word read from WRAM in one round")
 
 
 @dataclass(frozen=True)
@@ -354,6 +358,9 @@ def _check_consistency(cfg: SystemConfig) -> None:
     if t.nr_dpus > t.nr_ranks * t.dpus_per_rank:
         raise ConfigError(f"topology.nr_dpus = {t.nr_dpus} exceeds nr_ranks*dpus_per_rank = "
                           f"{t.nr_ranks * t.dpus_per_rank}")
+    if t.dpus_per_rank % t.dpus_per_chip:
+        raise ConfigError(f"topology.dpus_per_rank = {t.dpus_per_rank} is not a whole number of chips "
+                          f"of topology.dpus_per_chip = {t.dpus_per_chip} DPUs")
     channels = t.nr_sockets * t.controllers_per_socket * t.channels_per_controller
     if t.nr_ranks < channels:
         raise ConfigError(f"topology.nr_ranks = {t.nr_ranks} is fewer than the {channels} channels")

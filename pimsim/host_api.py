@@ -29,7 +29,7 @@ from pimsim.engine import DpuRunResult, provenance, run_dpu
 from pimsim.errors import CapacityError, HostApiError
 from pimsim.hw.dpu import check_tasklets
 from pimsim.hw.host import (FROM_DPU, TO_DPU, Topology, TransferCost, host_compute_ps,
-                            parallel_transfer_arrays, serial_transfer)
+                            parallel_transfer_arrays, serial_transfer, wram_transfer)
 from pimsim.kernel import DpuMemory, Kernel, Placeholder, WRAM, WriteMarks
 from pimsim.units import PS_PER_US, ps_to_cycles, ps_to_ms
 
@@ -209,13 +209,22 @@ class DpuSet:
             self._check_dpu(int(idx[(idx < 0) | (idx >= self.nr_dpus)][0]))
         return idx.astype(np.int64, copy=False)
 
-    def _parallel(self, direction: str, idx: np.ndarray, nbytes: int, broadcast: bool = False) -> TransferCost:
-        """The cost of one parallel call moving nbytes to or from each DPU of idx (a DPU listed
-        twice moves its bytes once)."""
+    def _parallel(self, direction: str, idx: np.ndarray, symbol: str, nbytes: int,
+                  broadcast: bool = False) -> TransferCost:
+        """The cost of one parallel call moving nbytes of `symbol` to or from each DPU of idx (a
+        DPU listed twice moves its bytes once)."""
         # the usual lists (all DPUs, ranges) are already sorted and distinct: skip the sort
         dpus = idx if idx.size < 2 or bool((idx[1:] > idx[:-1]).all()) else np.unique(idx)
+        if self.kernel.symbol(symbol).space == WRAM:
+            return wram_transfer(self.cfg, self.topology, direction, dpus, nbytes, broadcast)
         return parallel_transfer_arrays(self.cfg, self.topology, direction, dpus,
                                         np.full(dpus.size, nbytes, np.int64), broadcast)
+
+    def _serial(self, direction: str, dpu: int, symbol: str, nbytes: int) -> TransferCost:
+        """The cost of one dpu_copy_to / dpu_copy_from of nbytes of `symbol` on one DPU."""
+        if self.kernel.symbol(symbol).space == WRAM:
+            return wram_transfer(self.cfg, self.topology, direction, np.array([dpu]), nbytes)
+        return serial_transfer(self.cfg, self.topology, direction, dpu, nbytes)
 
     def _check_fit(self, symbol: str, offset: int, nbytes: int) -> None:
         kernel = self._require_loaded("transfer")
@@ -226,6 +235,10 @@ class DpuSet:
         if sym.space != WRAM and (offset % self.cfg.dma.align_bytes or nbytes % self.cfg.dma.multiple_bytes):
             raise HostApiError(f"MRAM transfer to {symbol!r} of {nbytes} B at offset {offset}: size and "
                                f"offset must be multiples of {self.cfg.dma.multiple_bytes} B")
+        word = self.cfg.transfer.wram_word_bytes
+        if sym.space == WRAM and (offset % word or nbytes % word):
+            raise HostApiError(f"WRAM transfer to {symbol!r} of {nbytes} B at offset {offset}: size and "
+                               f"offset must be multiples of the {word}-B WRAM word")
 
     def _store(self, idx: np.ndarray, symbol: str, offset: int, buffers: Sequence[Any], nbytes: int) -> None:
         """Buffer k goes to DPU idx[k]: the write marks move in one step; the data itself is
@@ -266,14 +279,14 @@ class DpuSet:
         nbytes = _nbytes(data)
         self._check_fit(symbol, offset, nbytes)
         self._store(np.array([dpu]), symbol, offset, [data], nbytes)
-        self._book_transfer(serial_transfer(self.cfg, self.topology, TO_DPU, dpu, nbytes), TO_DPU)
+        self._book_transfer(self._serial(TO_DPU, dpu, symbol, nbytes), TO_DPU)
 
     def copy_from(self, dpu: int, symbol: str, nbytes: int, offset: int = 0) -> np.ndarray | None:
         """dpu_copy_from: one DPU, serial bandwidth. Returns bytes (None in timing-only runs)."""
         self._check_dpu(dpu)
         self._check_fit(symbol, offset, nbytes)
         self._check_readable(np.array([dpu]), symbol, offset, nbytes)
-        self._book_transfer(serial_transfer(self.cfg, self.topology, FROM_DPU, dpu, nbytes), FROM_DPU)
+        self._book_transfer(self._serial(FROM_DPU, dpu, symbol, nbytes), FROM_DPU)
         return None if self.timing_only else self.memory[dpu].read(symbol, offset, nbytes)
 
     def push_xfer(self, symbol: str, buffers: Sequence[Any], offset: int = 0,
@@ -290,7 +303,7 @@ class DpuSet:
         nbytes = sizes.pop() if sizes else 0
         self._check_fit(symbol, offset, nbytes)
         self._store(idx, symbol, offset, buffers, nbytes)
-        self._book_transfer(self._parallel(TO_DPU, idx, nbytes), TO_DPU)
+        self._book_transfer(self._parallel(TO_DPU, idx, symbol, nbytes), TO_DPU)
 
     def push_xfer_from(self, symbol: str, nbytes: int, offset: int = 0,
                        dpus: Sequence[int] | None = None) -> list[np.ndarray] | None:
@@ -298,7 +311,7 @@ class DpuSet:
         idx = self._dpu_index(dpus)
         self._check_fit(symbol, offset, nbytes)
         self._check_readable(idx, symbol, offset, nbytes)
-        self._book_transfer(self._parallel(FROM_DPU, idx, nbytes), FROM_DPU)
+        self._book_transfer(self._parallel(FROM_DPU, idx, symbol, nbytes), FROM_DPU)
         if self.timing_only:
             return None
         return [self.memory[d].read(symbol, offset, nbytes) for d in idx.tolist()]
@@ -309,7 +322,7 @@ class DpuSet:
         self._check_fit(symbol, offset, nbytes)
         idx = self._dpu_index(None)
         self._store(idx, symbol, offset, [data] * self.nr_dpus, nbytes)
-        self._book_transfer(self._parallel(TO_DPU, idx, nbytes, broadcast=True), TO_DPU)
+        self._book_transfer(self._parallel(TO_DPU, idx, symbol, nbytes, broadcast=True), TO_DPU)
 
     def place(self, symbol: str, nbytes: int, buffers: Sequence[Any] | None = None, offset: int = 0,
               dpus: Sequence[int] | None = None) -> None:

@@ -26,6 +26,12 @@ def test_presets_load_with_every_field(name):
     assert name in available_presets()
 
 
+def test_every_shipped_preset_loads():
+    # a shipped preset that misses a key added to the model would fail only when a user picks it
+    for name in available_presets():
+        assert load_preset(name).name == name
+
+
 def test_preset_headline_numbers():
     big, small = load_preset("upmem-2556"), load_preset("upmem-640")
     assert (big.dpu.freq_mhz, big.topology.nr_dpus) == (350, 2556)

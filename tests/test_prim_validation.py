@@ -145,6 +145,25 @@ def test_prim_kernel_time_mape(replayed):
     assert stats["overall"]["kernel"] <= KERNEL_MAPE_LIMIT, text
 
 
+@pytest.mark.parametrize("workload, metric", [
+    ("RED", "dpu_cpu_time"), ("BS", "dpu_cpu_time"),   # DPU_RESULTS in WRAM
+    ("SCAN-SSA", "inter_dpu_time"),                     # DPU_RESULTS in WRAM, then WRAM arguments back
+    ("MLP", "dpu_cpu_time"),                            # MRAM: no step
+])
+def test_wram_transfers_step_from_4_to_16_dpus_as_measured(replayed, workload, metric):
+    """Host accesses to WRAM take one control-interface round per DPU position on the rank's
+    8 chips, so reading DPU_RESULTS from 16 DPUs (2 positions) takes about twice as long as
+    from 4 (1 position); MRAM reads do not step. The measured 16-DPU / 4-DPU ratio of each
+    workload's mean time is matched within 15 %."""
+    def ratio(key):
+        at = {n: [r[key] for r in replayed["rows"]
+                  if r["workload"] == workload and r["metric"] == metric and r["dpus"] == n] for n in (4, 16)}
+        assert at[4] and at[16], f"no {workload} {metric} points at 4 and 16 DPUs"
+        return np.mean(at[16]) / np.mean(at[4])
+    measured, predicted = ratio("measured"), ratio("predicted")
+    assert abs(predicted / measured - 1) <= 0.15, f"{workload}: 16/4-DPU ratio {predicted:.2f}, measured {measured:.2f}"
+
+
 def test_every_implemented_point_replays(replayed):
     assert not replayed["errors"], "\n".join(f"{k}: {v}" for k, v in replayed["errors"].items())
 

@@ -2,6 +2,7 @@
 import csv
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from pimsim import PimsimError, load_preset
@@ -127,3 +128,71 @@ def test_bad_call_overhead_is_an_error(key, value, match):
     from pimsim.errors import ConfigError
     with pytest.raises(ConfigError, match=match):
         load_preset().with_overrides({key: value})
+
+
+# ---------------------------------------------------------------- WRAM through the control interfaces
+def _wram_cfg():
+    """Round numbers: a round costs 10 us, a word 1 us to write and 2 us to read."""
+    return load_preset().with_overrides({"transfer.wram_round_us": 10.0, "transfer.cpu_dpu_wram_word_us": 1.0,
+                                         "transfer.dpu_cpu_wram_word_us": 2.0})
+
+
+@pytest.mark.parametrize("dpus, rounds", [
+    ([0], 1), ([0, 1, 2, 3], 1), (list(range(8)), 1),        # one DPU position on 8 chips: one round
+    (list(range(9)), 2), (list(range(16)), 2), ([0, 8, 16], 3),
+    (list(range(64)), 8),                                    # a full rank: every position
+    ([0, 64], 1), (list(range(64, 80)), 2),                  # ranks run in parallel
+    (list(range(70)), 8),                                    # the slowest rank decides
+])
+def test_wram_transfer_takes_one_round_per_dpu_position_of_each_rank(dpus, rounds):
+    from pimsim.hw.host import FROM_DPU, TO_DPU, Topology, wram_transfer
+    cfg = _wram_cfg()
+    topo = Topology.of(cfg, 128)
+    d = np.array(dpus)
+    # 256 B = 64 words: a write round is 10 + 64 x 1 us, a read round 10 + 64 x 2 us
+    assert wram_transfer(cfg, topo, TO_DPU, d, 256).total_ps == rounds * 74_000_000
+    got = wram_transfer(cfg, topo, FROM_DPU, d, 256)
+    assert got.total_ps == rounds * 138_000_000 and got.bytes == 256 * len(dpus)
+
+
+def test_wram_broadcast_is_one_round_per_rank_and_a_partial_word_is_a_word():
+    from pimsim.hw.host import TO_DPU, Topology, wram_transfer
+    cfg = _wram_cfg()
+    topo = Topology.of(cfg, 128)
+    # 6 B round up to 2 words: 10 + 2 x 1 us, once for all 128 DPUs (two ranks in parallel)
+    cost = wram_transfer(cfg, topo, TO_DPU, np.arange(128), 6, broadcast=True)
+    assert cost.total_ps == 12_000_000 and cost.rank_ps == {0: 12_000_000, 1: 12_000_000}
+
+
+def test_dpu_set_routes_wram_symbols_through_the_control_interfaces():
+    from pimsim.host_api import DpuSet
+    from pimsim.kernels import stream
+    cfg = _wram_cfg().with_overrides({"transfer.cpu_dpu_call_overhead_us": 500.0})
+    ds = DpuSet(16, preset=cfg, timing_only=True)
+    ds.load(stream.KERNEL, 16)
+    ds.push_xfer("DPU_INPUT_ARGUMENTS", [stream.make_args(4096, 1)] * 16)   # 8 B = 2 words, 2 rounds
+    assert ds.result().time_ps["cpu_dpu"] == 2 * 12_000_000
+    ds.copy_to(3, "DPU_INPUT_ARGUMENTS", stream.make_args(4096, 1))         # one DPU: one round
+    assert ds.result().time_ps["cpu_dpu"] == 3 * 12_000_000
+    ds.broadcast("DPU_INPUT_ARGUMENTS", stream.make_args(4096, 1))          # one round for the rank
+    assert ds.result().time_ps["cpu_dpu"] == 4 * 12_000_000
+    ds.push_xfer("MRAM", [np.zeros(2, np.int32)] * 16)                      # MRAM pays the call overhead
+    assert ds.result().time_ps["cpu_dpu"] > 4 * 12_000_000 + 500_000_000
+
+
+@pytest.mark.parametrize("nbytes, offset", [(6, 0), (4, 2)])
+def test_wram_transfer_of_a_partial_word_is_an_error(nbytes, offset):
+    from pimsim.errors import HostApiError
+    from pimsim.host_api import DpuSet
+    from pimsim.kernels import stream
+    ds = DpuSet(2)
+    ds.load(stream.KERNEL, 16)
+    with pytest.raises(HostApiError, match=f"WRAM transfer to 'DPU_INPUT_ARGUMENTS' of {nbytes} B at offset "
+                                           f"{offset}.*4-B WRAM word"):
+        ds.copy_to(0, "DPU_INPUT_ARGUMENTS", np.zeros(nbytes, np.uint8), offset=offset)
+
+
+def test_chips_must_tile_the_rank():
+    from pimsim.errors import ConfigError
+    with pytest.raises(ConfigError, match="dpus_per_rank = 64 is not a whole number of chips.*dpus_per_chip = 7"):
+        load_preset().with_overrides({"topology.dpus_per_chip": 7})

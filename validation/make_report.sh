@@ -18,13 +18,15 @@
 # transfer point comes from the uPIMulator authors' server, PrIM's five from the 2,556-DPU
 # system, and the two differ (one DPU, CPU->DPU: ~0.5 GB/s against 0.27), so the preset keeps
 # the 2,556-DPU system's law in [transfer] and the other machine's in [machines."..."]; the DPU
-# numbers (op costs, DMA, launch) stay shared. --joint fits every parameter on every point at once, so the DMA/pipeline stall is
+# numbers (op costs, DMA, launch) stay shared. The WRAM parameters price host accesses to WRAM
+# symbols (arguments, DPU_RESULTS), which go through the chips' control interfaces one DPU
+# position per round. --joint fits every parameter on every point at once, so the DMA/pipeline stall is
 # fitted on the kernel times it explains rather than on the three STREAM peaks alone.
 set -eu
 cd "$(dirname "$0")/.."
 PIMSIM=${PIMSIM:-"python -m pimsim.cli"}
 MEAS=validation/measurements/upmem_published_points.csv
-PARAMS=transfer.cpu_dpu_serial_gbps,transfer.dpu_cpu_serial_gbps,transfer.cpu_dpu_rank_exponent,transfer.dpu_cpu_rank_exponent,transfer.cpu_dpu_call_overhead_us,transfer.dpu_cpu_call_overhead_us,transfer.per_dpu_overhead_us=0:50,launch.launch_overhead_us,dma.pipeline_stall_fraction,ops.loop,ops.mul32_setup
+PARAMS=transfer.cpu_dpu_serial_gbps,transfer.dpu_cpu_serial_gbps,transfer.cpu_dpu_rank_exponent,transfer.dpu_cpu_rank_exponent,transfer.cpu_dpu_call_overhead_us,transfer.dpu_cpu_call_overhead_us,transfer.wram_round_us,transfer.cpu_dpu_wram_word_us,transfer.dpu_cpu_wram_word_us,launch.launch_overhead_us,dma.pipeline_stall_fraction,ops.loop,ops.mul32_setup
 $PIMSIM calibrate --measurements "$MEAS" --preset upmem-2556 \
     --out models/calibrated/upmem-2556-prim.toml --holdout 0.25 --seed 0 --max-nfev 20 --joint \
     --exclude-metric inter_dpu_time --per-machine transfer --params "$PARAMS" "$@"

@@ -9,6 +9,8 @@ Model (every constant from the preset's [transfer] section, cited there):
 - Every call pays a fixed overhead, per direction (a DPU->CPU call costs more than a CPU->DPU
   one on measured machines), so bandwidth grows with transfer size.
 - A broadcast sends the buffer once per rank; the rank delivers it to all its DPUs.
+- WRAM symbols take another path (`wram_transfer`): the SDK reaches WRAM through each chip's
+  control interface, one DPU per chip at a time, word by word, with no bandwidth law.
 """
 from __future__ import annotations
 
@@ -119,6 +121,41 @@ def parallel_transfer_arrays(cfg: SystemConfig, topo: Topology, direction: str, 
     total = round(call_overhead_us(cfg, direction) * PS_PER_US) + (int(channel_ps.max()) if on.size else 0)
     return TransferCost(total, dict(zip(used.tolist(), np.rint(t).astype(np.int64).tolist())),
                         dict(zip(on.tolist(), channel_ps.astype(np.int64).tolist())), int(sizes.sum()))
+
+
+def wram_transfer(cfg: SystemConfig, topo: Topology, direction: str, dpus: np.ndarray, nbytes: int,
+                  broadcast: bool = False) -> TransferCost:
+    """A host access to a WRAM symbol of the given DPUs (sorted, distinct), nbytes each.
+
+    The SDK does not move WRAM data over the DDR data path: per rank, it selects one DPU on
+    each chip through the chips' control interfaces (all chips at once) and reads or writes
+    the words, then the next DPU position on the chips, and so on (UPMEM SDK, backends
+    ci_copy_{to,from}_wrams_matrix). So a rank is busy for one round per DPU position the call
+    touches, each round costing a fixed part plus a cost per word; a broadcast selects every
+    DPU of the rank and takes one round. A rank numbers its DPUs chip-fastest (the SDK's
+    transfer-matrix index is position x chips + chip), so DPUs 0..7 of a rank take one round,
+    DPUs 0..15 two. Ranks proceed in parallel.
+    """
+    tr = cfg.transfer
+    positions = cfg.topology.dpus_per_chip               # DPU positions per chip
+    chips = topo.dpus_per_rank // positions
+    words = -(-nbytes // tr.wram_word_bytes)
+    ranks = dpus // topo.dpus_per_rank
+    if broadcast:
+        used = np.unique(ranks)
+        rounds = np.ones(used.size, np.int64)
+    else:
+        # the distinct (rank, position) pairs the call touches, counted per rank
+        pairs = np.unique(ranks * positions + (dpus % topo.dpus_per_rank) // chips)
+        used, rounds = np.unique(pairs // positions, return_counts=True)
+    round_us = tr.wram_round_us + words * _by_direction(cfg, direction, "wram_word_us")
+    t = np.rint(rounds * round_us * PS_PER_US).astype(np.int64)
+    chans = topo.channel_of_rank(used)
+    channel_ps: dict[int, int] = {}
+    for c, ps in zip(chans.tolist(), t.tolist()):
+        channel_ps[c] = max(channel_ps.get(c, 0), ps)
+    return TransferCost(int(t.max()) if t.size else 0, dict(zip(used.tolist(), t.tolist())), channel_ps,
+                        nbytes * int(dpus.size))
 
 
 def serial_transfer(cfg: SystemConfig, topo: Topology, direction: str, dpu: int, nbytes: int) -> TransferCost:
