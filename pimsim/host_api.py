@@ -274,7 +274,7 @@ class DpuSet:
         self.kernel, self.nr_tasklets = kernel, nr_tasklets
 
     def copy_to(self, dpu: int, symbol: str, data: Any, offset: int = 0) -> None:
-        """dpu_copy_to: one DPU, serial bandwidth."""
+        """dpu_copy_to: one DPU, at the serial bandwidth (a WRAM symbol: one control-interface round)."""
         self._check_dpu(dpu)
         nbytes = _nbytes(data)
         self._check_fit(symbol, offset, nbytes)
@@ -282,7 +282,7 @@ class DpuSet:
         self._book_transfer(self._serial(TO_DPU, dpu, symbol, nbytes), TO_DPU)
 
     def copy_from(self, dpu: int, symbol: str, nbytes: int, offset: int = 0) -> np.ndarray | None:
-        """dpu_copy_from: one DPU, serial bandwidth. Returns bytes (None in timing-only runs)."""
+        """dpu_copy_from: one DPU, as copy_to. Returns bytes (None in timing-only runs)."""
         self._check_dpu(dpu)
         self._check_fit(symbol, offset, nbytes)
         self._check_readable(np.array([dpu]), symbol, offset, nbytes)
