@@ -4,6 +4,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pimsim import PimsimError, load_preset
 from pimsim.micro import transfer
@@ -196,3 +198,18 @@ def test_chips_must_tile_the_rank():
     from pimsim.errors import ConfigError
     with pytest.raises(ConfigError, match="dpus_per_rank = 64 is not a whole number of chips.*dpus_per_chip = 7"):
         load_preset().with_overrides({"topology.dpus_per_chip": 7})
+
+
+@settings(max_examples=60, deadline=None)
+@given(dpus=st.sets(st.integers(0, 255), min_size=1, max_size=60), extra=st.sets(st.integers(0, 255), max_size=20),
+       words=st.integers(0, 64))
+def test_wram_transfer_grows_with_dpus_and_words_and_never_exceeds_a_full_rank(dpus, extra, words):
+    from pimsim.hw.host import FROM_DPU, Topology, wram_transfer
+    cfg = _wram_cfg()
+    topo = Topology.of(cfg, 256)
+    some, more = np.array(sorted(dpus)), np.array(sorted(dpus | extra))
+    t = wram_transfer(cfg, topo, FROM_DPU, some, 4 * words).total_ps
+    assert wram_transfer(cfg, topo, FROM_DPU, more, 4 * words).total_ps >= t          # more DPUs: never faster
+    assert wram_transfer(cfg, topo, FROM_DPU, some, 4 * words + 4).total_ps > t       # one more word: slower
+    # a rank has 8 DPU positions: no call takes longer than reading every DPU of a rank
+    assert t <= wram_transfer(cfg, topo, FROM_DPU, np.arange(64), 4 * words).total_ps
