@@ -114,8 +114,10 @@ class TransferConfig:
     """Host<->DPU transfers. Bandwidths in 10^9 bytes/s."""
     cpu_dpu_serial_gbps: float = _f(1e-6, 1e4, "CPU->DPU bandwidth of one DPU (serial copy)")
     dpu_cpu_serial_gbps: float = _f(1e-6, 1e4, "DPU->CPU bandwidth of one DPU (serial copy)")
-    cpu_dpu_rank_exponent: float = _f(0, 1, "parallel CPU->DPU bandwidth in a rank = serial * n^exponent")
-    dpu_cpu_rank_exponent: float = _f(0, 1, "parallel DPU->CPU bandwidth in a rank = serial * n^exponent")
+    cpu_dpu_chip_exponent: float = _f(0, 1, "CPU->DPU rank bandwidth = serial * chips^this * positions^position_exponent")
+    cpu_dpu_position_exponent: float = _f(0, 1, "the same law's gain over DPU positions (CPU->DPU)")
+    dpu_cpu_chip_exponent: float = _f(0, 1, "DPU->CPU rank bandwidth = serial * chips^this * positions^position_exponent")
+    dpu_cpu_position_exponent: float = _f(0, 1, "the same law's gain over DPU positions (DPU->CPU)")
     broadcast_rank_gbps: float = _f(1e-6, 1e4, "delivered bandwidth of a broadcast to a full rank")
     channel_gbps: float = _f(1e-6, 1e4, "peak bandwidth of one DDR channel shared by its ranks")
     cpu_dpu_call_overhead_us: float = _f(0, 1e6, "fixed host cost of one CPU->DPU transfer call")

@@ -18,8 +18,8 @@ from pimsim.config import load_preset
 from pimsim.errors import ConfigError, PimsimError
 
 HEADER = "source,system,workload,variant,nr_dpus,nr_tasklets,size,metric,value,unit,uncertainty\n"
-TRUE = {"ops.add_int32": 1.6, "transfer.cpu_dpu_serial_gbps": 0.33, "transfer.cpu_dpu_rank_exponent": 0.71,
-        "transfer.dpu_cpu_serial_gbps": 0.15, "transfer.dpu_cpu_rank_exponent": 0.8,
+TRUE = {"ops.add_int32": 1.6, "transfer.cpu_dpu_serial_gbps": 0.33, "transfer.cpu_dpu_position_exponent": 0.71,
+        "transfer.dpu_cpu_serial_gbps": 0.15, "transfer.dpu_cpu_position_exponent": 0.8,
         "transfer.cpu_dpu_call_overhead_us": 60.0,
         "transfer.dpu_cpu_call_overhead_us": 90.0, "launch.launch_overhead_us": 180.0,
         "transfer.broadcast_rank_gbps": 15.0}
@@ -39,8 +39,8 @@ class Fake:
         self.log.append(("transfer", kind, n, nbytes))
         tr = cfg.transfer
         return {"serial_cpu_dpu": tr.cpu_dpu_serial_gbps, "serial_dpu_cpu": tr.dpu_cpu_serial_gbps,
-                "parallel_cpu_dpu": tr.cpu_dpu_serial_gbps * n ** tr.cpu_dpu_rank_exponent,
-                "parallel_dpu_cpu": tr.dpu_cpu_serial_gbps * n ** tr.dpu_cpu_rank_exponent,
+                "parallel_cpu_dpu": tr.cpu_dpu_serial_gbps * n ** tr.cpu_dpu_position_exponent,
+                "parallel_dpu_cpu": tr.dpu_cpu_serial_gbps * n ** tr.dpu_cpu_position_exponent,
                 "broadcast": tr.broadcast_rank_gbps}[kind]
 
     def prim(self, name, dpus, tasklets, size, timing_only, config, params=None):
@@ -50,8 +50,8 @@ class Fake:
         tr, per_dpu = config.transfer, size / dpus
         words = {"VA": 3, "RED": 1}[name]
         kernel = config.launch.launch_overhead_us / 1e3 + per_dpu * (config.ops.instructions["add_int32"] + 5) * 2e-6
-        to = tr.cpu_dpu_call_overhead_us / 1e3 + 4 * size * words / (tr.cpu_dpu_serial_gbps * dpus ** tr.cpu_dpu_rank_exponent * 1e6)
-        back = tr.dpu_cpu_call_overhead_us / 1e3 + 4 * size / (tr.dpu_cpu_serial_gbps * dpus ** tr.dpu_cpu_rank_exponent * 1e6)
+        to = tr.cpu_dpu_call_overhead_us / 1e3 + 4 * size * words / (tr.cpu_dpu_serial_gbps * dpus ** tr.cpu_dpu_position_exponent * 1e6)
+        back = tr.dpu_cpu_call_overhead_us / 1e3 + 4 * size / (tr.dpu_cpu_serial_gbps * dpus ** tr.dpu_cpu_position_exponent * 1e6)
         t = {"cpu_dpu": to, "dpu_kernel": kernel, "inter_dpu": 0.0, "dpu_cpu": back, "host": 0.0}
         t["total"] = sum(t.values())
         return SimpleNamespace(time_ms=t)
@@ -234,7 +234,7 @@ def test_bad_parameter_names_and_bounds(start_cfg):
         make_params(start_cfg, ["dpu.max_tasklets"])
     with pytest.raises(ConfigError, match="must contain its start value"):
         make_params(start_cfg, ["launch.launch_overhead_us=1:2"])
-    (p,) = make_params(start_cfg, ["transfer.cpu_dpu_rank_exponent"])
+    (p,) = make_params(start_cfg, ["transfer.cpu_dpu_position_exponent"])
     assert (p.lo, p.hi) == (0, 1)
 
 
@@ -369,8 +369,8 @@ def test_cli_cross_validation(tmp_path, capsys):
 
 
 # a second machine: same DPUs (op costs, launch), another host and DDR side
-OTHER = {"transfer.cpu_dpu_serial_gbps": 0.6, "transfer.cpu_dpu_rank_exponent": 0.5,
-         "transfer.dpu_cpu_serial_gbps": 0.25, "transfer.dpu_cpu_rank_exponent": 0.7,
+OTHER = {"transfer.cpu_dpu_serial_gbps": 0.6, "transfer.cpu_dpu_position_exponent": 0.5,
+         "transfer.dpu_cpu_serial_gbps": 0.25, "transfer.dpu_cpu_position_exponent": 0.7,
          "transfer.cpu_dpu_call_overhead_us": 40.0, "transfer.dpu_cpu_call_overhead_us": 110.0,
          "transfer.broadcast_rank_gbps": 9.0}
 
@@ -418,17 +418,17 @@ def test_a_parameter_that_barely_moves_any_point_is_left_at_its_start(start_cfg,
     """A 32 MB transfer hardly feels a per-call overhead: the fit must not 'fit' it."""
     def transfer(cfg, kind, n, nbytes):
         tr = cfg.transfer
-        return tr.cpu_dpu_serial_gbps * n ** tr.cpu_dpu_rank_exponent * (1 + 1e-5 * tr.cpu_dpu_call_overhead_us)
+        return tr.cpu_dpu_serial_gbps * n ** tr.cpu_dpu_position_exponent * (1 + 1e-5 * tr.cpu_dpu_call_overhead_us)
     rows = [f"synthetic,fake,cpu-dpu,parallel CPU-DPU,{n},,33554432,xfer_bw,{0.4 * n ** 0.7:.6g},GB/s,"
             for n in (1, 4, 16, 64)]
     f = tmp_path / "weak.csv"
     f.write_text(HEADER + "\n".join(rows) + "\n")
-    res = calibrate(ms.load([f]), start_cfg, ["transfer.cpu_dpu_serial_gbps", "transfer.cpu_dpu_rank_exponent",
+    res = calibrate(ms.load([f]), start_cfg, ["transfer.cpu_dpu_serial_gbps", "transfer.cpu_dpu_position_exponent",
                                               "transfer.cpu_dpu_call_overhead_us"],
                     backends=Backends(transfer=transfer), max_nfev=40, score_all=False)
     assert res.stages[0].unconstrained == ["transfer.cpu_dpu_call_overhead_us"]
     assert "transfer.cpu_dpu_call_overhead_us" not in res.fitted
-    assert res.fitted["transfer.cpu_dpu_rank_exponent"] == pytest.approx(0.7, rel=0.01)
+    assert res.fitted["transfer.cpu_dpu_position_exponent"] == pytest.approx(0.7, rel=0.01)
 
 
 def test_blocks_split_parameters_that_share_no_point():

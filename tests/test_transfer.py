@@ -93,7 +93,7 @@ def test_cli_micro_transfer_rejects_bad_list(capsys):
 def _exact_cfg(**transfer):
     """The default preset with round transfer numbers, so times are exact picoseconds."""
     sets = {"transfer.cpu_dpu_serial_gbps": 1.0, "transfer.dpu_cpu_serial_gbps": 0.5,
-            "transfer.cpu_dpu_rank_exponent": 1.0, "transfer.dpu_cpu_rank_exponent": 1.0,
+            "transfer.cpu_dpu_position_exponent": 1.0, "transfer.dpu_cpu_position_exponent": 1.0,
             "transfer.per_dpu_overhead_us": 0.0}
     sets.update({f"transfer.{k}": v for k, v in transfer.items()})
     return load_preset().with_overrides(sets)
@@ -213,3 +213,30 @@ def test_wram_transfer_grows_with_dpus_and_words_and_never_exceeds_a_full_rank(d
     assert wram_transfer(cfg, topo, FROM_DPU, some, 4 * words + 4).total_ps > t       # one more word: slower
     # a rank has 8 DPU positions: no call takes longer than reading every DPU of a rank
     assert t <= wram_transfer(cfg, topo, FROM_DPU, np.arange(64), 4 * words).total_ps
+
+
+# ---------------------------------------------------------------- MRAM: chips share a line, positions do not
+@pytest.mark.parametrize("dpus, chips, positions", [
+    ([0], [1], [1]), ([0, 1, 2, 3], [4], [1]), (list(range(8)), [8], [1]), ([0, 8], [1], [2]),
+    (list(range(16)), [8], [2]), (list(range(64)), [8], [8]), ([3, 64, 65, 75], [1, 3], [1, 2]),
+])
+def test_rank_layout_counts_chips_and_positions_chip_fastest(dpus, chips, positions):
+    from pimsim.hw.host import Topology, rank_layout
+    cfg = load_preset()
+    used, c, p = rank_layout(cfg, Topology.of(cfg, 128), np.array(dpus))
+    assert c.tolist() == chips and p.tolist() == positions and used.tolist() == sorted({d // 64 for d in dpus})
+
+
+@pytest.mark.parametrize("dpus, gbps", [
+    (range(1), 1.0), (range(4), 4.0), (range(8), 8.0),      # one position: every chip adds a line's share
+    ([0, 8], 2 ** 0.5), (range(16), 8 * 2 ** 0.5),          # a second position: x 2^0.5
+    (range(64), 8 * 8 ** 0.5),
+])
+def test_parallel_transfer_follows_chips_and_positions_exactly(dpus, gbps):
+    from pimsim.hw.host import TO_DPU, Topology, parallel_transfer
+    cfg = _exact_cfg(cpu_dpu_call_overhead_us=0.0, cpu_dpu_chip_exponent=1.0, cpu_dpu_position_exponent=0.5,
+                     channel_gbps=1000.0)                 # no channel limit here
+    sizes = {d: 1_000_000 for d in dpus}
+    # one rank moves len(dpus) MB at 1 GB/s x chips^1 x positions^0.5
+    want_ps = len(sizes) * 1_000_000 / (gbps * 1e9) * 1e12
+    assert parallel_transfer(cfg, Topology.of(cfg, 64), TO_DPU, sizes).total_ps == pytest.approx(want_ps, abs=1)

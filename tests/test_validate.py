@@ -42,8 +42,8 @@ class Fake:
         self.log.append(("transfer", kind, n, nbytes))
         tr = cfg.transfer
         return {"serial_cpu_dpu": tr.cpu_dpu_serial_gbps, "serial_dpu_cpu": tr.dpu_cpu_serial_gbps,
-                "parallel_cpu_dpu": tr.cpu_dpu_serial_gbps * n ** tr.cpu_dpu_rank_exponent,
-                "parallel_dpu_cpu": tr.dpu_cpu_serial_gbps * n ** tr.dpu_cpu_rank_exponent,
+                "parallel_cpu_dpu": tr.cpu_dpu_serial_gbps * n ** tr.cpu_dpu_position_exponent,
+                "parallel_dpu_cpu": tr.dpu_cpu_serial_gbps * n ** tr.dpu_cpu_position_exponent,
                 "broadcast": tr.broadcast_rank_gbps}[kind]
 
     def prim(self, name, dpus, tasklets, size, timing_only, config, params=None):
@@ -54,9 +54,9 @@ class Fake:
         per_dpu = size / dpus
         kernel = cfg.launch.launch_overhead_us / 1e3 + per_dpu * cfg.ops.instructions["add_int32"] * 1e-5
         xfer = cfg.transfer.cpu_dpu_call_overhead_us / 1e3 + 4 * size / (
-            cfg.transfer.cpu_dpu_serial_gbps * dpus ** cfg.transfer.cpu_dpu_rank_exponent * 1e9) * 1e3
+            cfg.transfer.cpu_dpu_serial_gbps * dpus ** cfg.transfer.cpu_dpu_position_exponent * 1e9) * 1e3
         back = cfg.transfer.dpu_cpu_call_overhead_us / 1e3 + 4 * size / (
-            cfg.transfer.dpu_cpu_serial_gbps * dpus ** cfg.transfer.dpu_cpu_rank_exponent * 1e9) * 1e3
+            cfg.transfer.dpu_cpu_serial_gbps * dpus ** cfg.transfer.dpu_cpu_position_exponent * 1e9) * 1e3
         t = {"cpu_dpu": xfer, "dpu_kernel": kernel, "inter_dpu": 0.0, "dpu_cpu": back, "host": 0.0}
         t["total"] = sum(t.values())
         return SimpleNamespace(time_ms=t)
@@ -114,7 +114,7 @@ def test_rows_map_to_model_calls(points, cfg):
         (skew.dma.read_beta_cycles_per_byte + skew.dma.write_beta_cycles_per_byte) / 2)
     # peak over 1..24 tasklets; > 20 raise and are skipped, min(t, 11) saturates at 11
     assert by[6].predicted == pytest.approx(100 * 11 / (1 + ins["mul_int64"] / 100))
-    assert by[7].predicted == pytest.approx(tr.dpu_cpu_serial_gbps * 64 ** tr.dpu_cpu_rank_exponent, rel=1e-9)
+    assert by[7].predicted == pytest.approx(tr.dpu_cpu_serial_gbps * 64 ** tr.dpu_cpu_position_exponent, rel=1e-9)
     assert [p.group for p in preds[6:11]] == ["multi-dpu-kernel", "cpu-dpu", "dpu-cpu", "inter-dpu",
                                               "single-dpu-kernel"]
     assert ("prim", "VA", 4, 16, 1048576) in fake.log               # blank tasklets -> 16

@@ -26,7 +26,7 @@ set -eu
 cd "$(dirname "$0")/.."
 PIMSIM=${PIMSIM:-"python -m pimsim.cli"}
 MEAS=validation/measurements/upmem_published_points.csv
-PARAMS=transfer.cpu_dpu_serial_gbps,transfer.dpu_cpu_serial_gbps,transfer.cpu_dpu_rank_exponent,transfer.dpu_cpu_rank_exponent,transfer.cpu_dpu_call_overhead_us,transfer.dpu_cpu_call_overhead_us,transfer.wram_round_us,transfer.cpu_dpu_wram_word_us,transfer.dpu_cpu_wram_word_us,launch.launch_overhead_us,dma.pipeline_stall_fraction,ops.loop,ops.mul32_setup
+PARAMS=transfer.cpu_dpu_serial_gbps,transfer.dpu_cpu_serial_gbps,transfer.cpu_dpu_chip_exponent,transfer.cpu_dpu_position_exponent,transfer.dpu_cpu_chip_exponent,transfer.dpu_cpu_position_exponent,transfer.cpu_dpu_call_overhead_us,transfer.dpu_cpu_call_overhead_us,transfer.wram_round_us,transfer.cpu_dpu_wram_word_us,transfer.dpu_cpu_wram_word_us,launch.launch_overhead_us,dma.pipeline_stall_fraction,ops.loop,ops.mul32_setup
 $PIMSIM calibrate --measurements "$MEAS" --preset upmem-2556 \
     --out models/calibrated/upmem-2556-prim.toml --holdout 0.25 --seed 0 --max-nfev 20 --joint \
     --exclude-metric inter_dpu_time --per-machine transfer --params "$PARAMS" "$@"

@@ -72,7 +72,7 @@ STAGE_GROUPS = {
 }
 # The parameters fitted when the user names none, by the group of points that constrains them.
 DEFAULT_TRANSFER_PARAMS = ("transfer.cpu_dpu_serial_gbps", "transfer.dpu_cpu_serial_gbps",
-                           "transfer.cpu_dpu_rank_exponent", "transfer.dpu_cpu_rank_exponent",
+                           "transfer.cpu_dpu_position_exponent", "transfer.dpu_cpu_position_exponent",
                            "transfer.cpu_dpu_call_overhead_us", "transfer.dpu_cpu_call_overhead_us")
 # a broadcast bandwidth only when broadcast points exist (else nothing constrains it)
 DEFAULT_KERNEL_PARAMS = ("launch.launch_overhead_us",)

@@ -2,8 +2,9 @@
 host<->DPU transfer call takes.
 
 Model (every constant from the preset's [transfer] section, cited there):
-- A rank's link moves data for n of its DPUs in parallel at serial_bw * n^exponent
-  (bandwidth grows sublinearly with DPUs, as PrIM measured), per direction.
+- A rank's link moves data for its DPUs in parallel at serial_bw * chips^a * positions^b, per
+  direction: the SDK writes one line per DPU position that carries every chip's bytes, so
+  DPUs on other chips come cheaper than DPUs at other positions (rank_bandwidth_gbps).
 - Ranks on one DDR channel share its bandwidth; channels run in parallel. A transfer call
   lasts as long as its slowest channel: max(slowest rank on it, bytes on it / channel_bw).
 - Every call pays a fixed overhead, per direction (a DPU->CPU call costs more than a CPU->DPU
@@ -68,9 +69,27 @@ def call_overhead_us(cfg: SystemConfig, direction: str) -> float:
     return _by_direction(cfg, direction, "call_overhead_us")
 
 
-def rank_bandwidth_gbps(cfg: SystemConfig, direction: str, n: int) -> float:
-    """Bandwidth of a rank's link moving data for n of its DPUs: serial * n^exponent."""
-    return _by_direction(cfg, direction, "serial_gbps") * n ** _by_direction(cfg, direction, "rank_exponent")
+def rank_bandwidth_gbps(cfg: SystemConfig, direction: str, chips, positions):
+    """Bandwidth of a rank's link moving data for DPUs on `chips` of its chips at `positions` DPU
+    positions: serial * chips^chip_exponent * positions^position_exponent. The SDK moves MRAM
+    data one 64-byte line per DPU position, each line carrying 8 bytes for every chip of the
+    rank (UPMEM SDK, xeon_sp backend, threads_write_to_rank / threads_read_from_rank, one
+    thread per position): DPUs on other chips at one position share a line, DPUs at other
+    positions need lines of their own."""
+    return (_by_direction(cfg, direction, "serial_gbps") * chips ** _by_direction(cfg, direction, "chip_exponent")
+            * positions ** _by_direction(cfg, direction, "position_exponent"))
+
+
+def rank_layout(cfg: SystemConfig, topo: Topology, dpus: np.ndarray):
+    """For distinct DPUs: (ranks used, sorted; chips used in each; DPU positions used in each).
+    A rank numbers its DPUs chip-fastest: the SDK's transfer-matrix index is position x chips +
+    chip, so DPUs 0..7 of a rank sit on 8 chips at position 0, DPUs 8..15 at position 1."""
+    positions = cfg.topology.dpus_per_chip
+    chips = topo.dpus_per_rank // positions
+    ranks, local = dpus // topo.dpus_per_rank, dpus % topo.dpus_per_rank
+    used, on_chips = np.unique(np.unique(ranks * chips + local % chips) // chips, return_counts=True)
+    _, at_positions = np.unique(np.unique(ranks * positions + local // chips) // positions, return_counts=True)
+    return used, on_chips, at_positions
 
 
 @dataclass(frozen=True)
@@ -98,7 +117,7 @@ def parallel_transfer_arrays(cfg: SystemConfig, topo: Topology, direction: str, 
     counts = np.bincount(ranks)
     largest = np.zeros(counts.size, np.int64)
     np.maximum.at(largest, ranks, sizes)
-    used = np.nonzero(counts)[0]                  # the ranks taking part, in order
+    used, chips, positions = rank_layout(cfg, topo, dpus)     # the ranks taking part, in order
     n, biggest = counts[used], largest[used]
     if broadcast:
         # The host sends the buffer once; the rank delivers it to all its DPUs at the
@@ -108,7 +127,7 @@ def parallel_transfer_arrays(cfg: SystemConfig, topo: Topology, direction: str, 
     else:
         # A parallel transfer moves equal-size buffers; the rank is as slow as its largest.
         link_bytes = biggest * n
-        t = transfer_ps(link_bytes, rank_bandwidth_gbps(cfg, direction, n))
+        t = transfer_ps(link_bytes, rank_bandwidth_gbps(cfg, direction, chips, positions))
     t = t + n * tr.per_dpu_overhead_us * PS_PER_US
     # Ranks share their DDR channel: a channel is busy for its slowest rank, or for all its
     # ranks' bytes at the channel's bandwidth, whichever is longer.
@@ -132,22 +151,14 @@ def wram_transfer(cfg: SystemConfig, topo: Topology, direction: str, dpus: np.nd
     the words, then the next DPU position on the chips, and so on (UPMEM SDK, backends
     ci_copy_{to,from}_wrams_matrix). So a rank is busy for one round per DPU position the call
     touches, each round costing a fixed part plus a cost per word; a broadcast selects every
-    DPU of the rank and takes one round. A rank numbers its DPUs chip-fastest (the SDK's
-    transfer-matrix index is position x chips + chip), so DPUs 0..7 of a rank take one round,
-    DPUs 0..15 two. Ranks proceed in parallel.
+    DPU of the rank and takes one round. With the chip-fastest numbering (rank_layout), DPUs
+    0..7 of a rank take one round, DPUs 0..15 two. Ranks proceed in parallel.
     """
     tr = cfg.transfer
-    positions = cfg.topology.dpus_per_chip               # DPU positions per chip
-    chips = topo.dpus_per_rank // positions
     words = -(-nbytes // tr.wram_word_bytes)
-    ranks = dpus // topo.dpus_per_rank
+    used, _, rounds = rank_layout(cfg, topo, dpus)
     if broadcast:
-        used = np.unique(ranks)
         rounds = np.ones(used.size, np.int64)
-    else:
-        # the distinct (rank, position) pairs the call touches, counted per rank
-        pairs = np.unique(ranks * positions + (dpus % topo.dpus_per_rank) // chips)
-        used, rounds = np.unique(pairs // positions, return_counts=True)
     round_us = tr.wram_round_us + words * _by_direction(cfg, direction, "wram_word_us")
     t = np.rint(rounds * round_us * PS_PER_US).astype(np.int64)
     chans = topo.channel_of_rank(used)
@@ -161,7 +172,7 @@ def wram_transfer(cfg: SystemConfig, topo: Topology, direction: str, dpus: np.nd
 def serial_transfer(cfg: SystemConfig, topo: Topology, direction: str, dpu: int, nbytes: int) -> TransferCost:
     """One dpu_copy_to / dpu_copy_from call: one DPU at the serial bandwidth."""
     tr = cfg.transfer
-    t = transfer_ps(nbytes, rank_bandwidth_gbps(cfg, direction, 1)) + tr.per_dpu_overhead_us * PS_PER_US
+    t = transfer_ps(nbytes, rank_bandwidth_gbps(cfg, direction, 1, 1)) + tr.per_dpu_overhead_us * PS_PER_US
     rank, ch = topo.rank_of(dpu), topo.channel_of_rank(topo.rank_of(dpu))
     return TransferCost(round(call_overhead_us(cfg, direction) * PS_PER_US + t), {rank: round(t)}, {ch: round(t)}, nbytes)
 
