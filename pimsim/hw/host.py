@@ -87,9 +87,20 @@ def rank_layout(cfg: SystemConfig, topo: Topology, dpus: np.ndarray):
     positions = cfg.topology.dpus_per_chip
     chips = topo.dpus_per_rank // positions
     ranks, local = dpus // topo.dpus_per_rank, dpus % topo.dpus_per_rank
-    used, on_chips = np.unique(np.unique(ranks * chips + local % chips) // chips, return_counts=True)
-    _, at_positions = np.unique(np.unique(ranks * positions + local // chips) // positions, return_counts=True)
-    return used, on_chips, at_positions
+    nr = int(ranks.max()) + 1 if dpus.size else 0
+    # a (rank x chip) and a (rank x position) occupancy grid: O(DPUs), no sort on this hot path
+    on_chip = np.bincount(ranks * chips + local % chips, minlength=nr * chips).reshape(nr, chips) > 0
+    at_position = np.bincount(ranks * positions + local // chips, minlength=nr * positions).reshape(nr, positions) > 0
+    used = np.flatnonzero(on_chip.any(axis=1))
+    return used, on_chip.sum(axis=1)[used], at_position.sum(axis=1)[used]
+
+
+def _slowest_rank_per_channel(chans: np.ndarray, rank_ps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(channels used, sorted; the busy time of each one's slowest rank) for ranks on `chans`."""
+    on = np.unique(chans)
+    slowest = np.zeros(int(on[-1]) + 1 if on.size else 0, rank_ps.dtype)
+    np.maximum.at(slowest, chans, rank_ps)
+    return on, slowest[on]
 
 
 @dataclass(frozen=True)
@@ -132,11 +143,9 @@ def parallel_transfer_arrays(cfg: SystemConfig, topo: Topology, direction: str, 
     # Ranks share their DDR channel: a channel is busy for its slowest rank, or for all its
     # ranks' bytes at the channel's bandwidth, whichever is longer.
     chans = topo.channel_of_rank(used)
+    on, channel_slowest = _slowest_rank_per_channel(chans, t)
     channel_bytes = np.bincount(chans, weights=link_bytes.astype(np.float64))
-    channel_slowest = np.zeros(channel_bytes.size)
-    np.maximum.at(channel_slowest, chans, t)
-    on = np.unique(chans)
-    channel_ps = np.rint(np.maximum(channel_slowest[on], transfer_ps(channel_bytes[on], tr.channel_gbps)))
+    channel_ps = np.rint(np.maximum(channel_slowest, transfer_ps(channel_bytes[on], tr.channel_gbps)))
     total = round(call_overhead_us(cfg, direction) * PS_PER_US) + (int(channel_ps.max()) if on.size else 0)
     return TransferCost(total, dict(zip(used.tolist(), np.rint(t).astype(np.int64).tolist())),
                         dict(zip(on.tolist(), channel_ps.astype(np.int64).tolist())), int(sizes.sum()))
@@ -161,12 +170,9 @@ def wram_transfer(cfg: SystemConfig, topo: Topology, direction: str, dpus: np.nd
         rounds = np.ones(used.size, np.int64)
     round_us = tr.wram_round_us + words * _by_direction(cfg, direction, "wram_word_us")
     t = np.rint(rounds * round_us * PS_PER_US).astype(np.int64)
-    chans = topo.channel_of_rank(used)
-    channel_ps: dict[int, int] = {}
-    for c, ps in zip(chans.tolist(), t.tolist()):
-        channel_ps[c] = max(channel_ps.get(c, 0), ps)
-    return TransferCost(int(t.max()) if t.size else 0, dict(zip(used.tolist(), t.tolist())), channel_ps,
-                        nbytes * int(dpus.size))
+    on, channel_ps = _slowest_rank_per_channel(topo.channel_of_rank(used), t)   # no bandwidth share
+    return TransferCost(int(t.max()) if t.size else 0, dict(zip(used.tolist(), t.tolist())),
+                        dict(zip(on.tolist(), channel_ps.tolist())), nbytes * int(dpus.size))
 
 
 def serial_transfer(cfg: SystemConfig, topo: Topology, direction: str, dpu: int, nbytes: int) -> TransferCost:
