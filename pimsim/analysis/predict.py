@@ -366,6 +366,7 @@ class Predictor:
         self.calls = 0          # model calls made
         self.hits = 0           # queries answered from the cache
         self.progress = progress   # told (what, done, total) as prefetch / predict work through their lists
+        self.machine_cfgs: dict[tuple[str, str], SystemConfig] = {}   # (preset hash, system) -> its config
 
     def query_value(self, query: tuple, cfg: SystemConfig, cfg_hash: str | None = None) -> tuple[bool, Any]:
         """(True, value) or (False, reason)."""
@@ -382,10 +383,15 @@ class Predictor:
             self.cache[key] = out
         return out
 
-    @staticmethod
-    def by_machine(points: Sequence[Measurement], cfg: SystemConfig) -> dict[str, SystemConfig]:
-        """The config of each system named in the points (cfg's [machines] entry applied)."""
-        return {sys_: cfg.for_system(sys_) for sys_ in dict.fromkeys(m.system for m in points)}
+    def by_machine(self, points: Sequence[Measurement], cfg: SystemConfig) -> dict[str, SystemConfig]:
+        """The config of each system named in the points (cfg's [machines] entry applied),
+        resolved once per preset and system: an entry naming another preset reads its file."""
+        h, out = cfg.hash(), {}
+        for sys_ in dict.fromkeys(m.system for m in points):
+            if (h, sys_) not in self.machine_cfgs:
+                self.machine_cfgs[(h, sys_)] = cfg.for_system(sys_)
+            out[sys_] = self.machine_cfgs[(h, sys_)]
+        return out
 
     def prefetch(self, points: Sequence[Measurement], cfg: SystemConfig, jobs: int = 1) -> None:
         """Evaluate the points' uncached queries in `jobs` forked worker processes (a no-op for
