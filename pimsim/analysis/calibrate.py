@@ -731,15 +731,16 @@ def _run_stage(st: _Stage, sname: str, sparams: list[Param], spoints: list[Measu
     evals = [0]
     messages = []
     nfev = njev = 0
-    for cols, rows in _blocks(J0[good][:, free] != 0):
-        cols = [free[c] for c in cols]
-        rows_g = [good[r] for r in rows]
-        if not rows_g:     # moves only metrics no fitted point measures
-            idle = [sparams[c].name for c in cols]
-            say(f"  [{sname}] no fitted point depends on {', '.join(idle)}: left as is")
-            rep.params = [n for n in rep.params if n not in idle]
-            rep.unconstrained += idle
-            st.free = [j for j in st.free if j not in cols]
+    blocks = [([free[c] for c in cols], [good[r] for r in rows]) for cols, rows in _blocks(J0[good][:, free] != 0)]
+    idle = [j for cols, rows_g in blocks if not rows_g for j in cols]     # move only unmeasured metrics
+    if idle:
+        names = [sparams[j].name for j in idle]
+        say(f"  [{sname}] no fitted point depends on {', '.join(names)}: left as is")
+        rep.params = [n for n in rep.params if n not in names]
+        rep.unconstrained += names
+        st.free = [j for j in st.free if j not in idle]
+    for cols, rows_g in blocks:
+        if not rows_g:
             continue
         seen: dict[tuple, np.ndarray] = {}
 
