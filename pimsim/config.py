@@ -123,6 +123,8 @@ class TransferConfig:
     cpu_dpu_call_overhead_us: float = _f(0, 1e6, "fixed host cost of one CPU->DPU transfer call")
     dpu_cpu_call_overhead_us: float = _f(0, 1e6, "fixed host cost of one DPU->CPU transfer call")
     per_dpu_overhead_us: float = _f(0, 1e6, "fixed cost per DPU within a transfer call")
+    cpu_dpu_cached_source_mb: float = _f(0, 1e6, "10^6 bytes of a CPU->DPU call's source buffers the host cache holds")
+    cpu_dpu_uncached_us_per_mb: float = _f(0, 1e6, "extra CPU->DPU time per 10^6 source bytes read from host DRAM")
     wram_word_bytes: int = _f(1, 64, "bytes per word of a host access to WRAM (size and offset unit)", integer=True)
     wram_round_us: float = _f(0, 1e6, "fixed cost of one WRAM access round (one DPU per chip of a rank)")
     cpu_dpu_wram_word_us: float = _f(0, 1e6, "cost per word written to WRAM in one round")

@@ -8,6 +8,7 @@ PS_PER_S = 10**12
 PS_PER_MS = 10**9
 PS_PER_US = 10**6
 MIB = 1 << 20
+MB = 10**6
 GB = 10**9
 
 

@@ -240,3 +240,71 @@ def test_parallel_transfer_follows_chips_and_positions_exactly(dpus, gbps):
     # one rank moves len(dpus) MB at 1 GB/s x chips^1 x positions^0.5
     want_ps = len(sizes) * 1_000_000 / (gbps * 1e9) * 1e12
     assert parallel_transfer(cfg, Topology.of(cfg, 64), TO_DPU, sizes).total_ps == pytest.approx(want_ps, abs=1)
+
+
+# ---------------------------------------------------------------- source bytes beyond the host cache
+def _uncached_cfg(cached_mb=2.0, us_per_mb=500.0):
+    # 1 GB/s serial, chips^1: a one-rank call of B bytes on n chips takes B / (n GB/s) plus,
+    # above cached_mb, (B - cached) x us_per_mb / 10^6 B
+    return _exact_cfg(cpu_dpu_call_overhead_us=0.0, dpu_cpu_call_overhead_us=0.0, cpu_dpu_chip_exponent=1.0,
+                      dpu_cpu_chip_exponent=1.0, channel_gbps=1000.0,
+                      cpu_dpu_cached_source_mb=cached_mb, cpu_dpu_uncached_us_per_mb=us_per_mb)
+
+
+@pytest.mark.parametrize("per_dpu, extra_us", [
+    (250_000, 0.0),             # 1 MB in all: inside the 2 MB cache
+    (500_000, 0.0),             # exactly the cache
+    (2_000_000, 3000.0),        # 8 MB: 6 MB from DRAM x 500 us/MB
+])
+def test_cpu_dpu_call_pays_for_the_source_bytes_beyond_the_host_cache(per_dpu, extra_us):
+    from pimsim.hw.host import TO_DPU, Topology, parallel_transfer, serial_transfer
+    cfg = _uncached_cfg()
+    topo = Topology.of(cfg, 4)
+    bandwidth_us = 4 * per_dpu / 4e9 * 1e6             # 4 chips at 1 GB/s each
+    cost = parallel_transfer(cfg, topo, TO_DPU, {d: per_dpu for d in range(4)})
+    assert cost.total_ps == pytest.approx((bandwidth_us + extra_us) * 1e6, abs=1)
+    # a serial copy of the same total from one DPU's buffer pays the same extra
+    one = serial_transfer(cfg, topo, TO_DPU, 0, 4 * per_dpu)
+    assert one.total_ps == pytest.approx((4 * per_dpu / 1e9 * 1e6 + extra_us) * 1e6, abs=1)
+
+
+def test_uncached_source_costs_nothing_from_the_dpus_or_when_off():
+    from pimsim.hw.host import FROM_DPU, TO_DPU, Topology, parallel_transfer
+    sizes = {d: 4_000_000 for d in range(4)}            # 16 MB, far beyond the cache
+    on, off = _uncached_cfg(), _uncached_cfg(us_per_mb=0.0)
+    topo = Topology.of(on, 4)
+    assert parallel_transfer(on, topo, FROM_DPU, sizes) == parallel_transfer(off, topo, FROM_DPU, sizes)
+    assert parallel_transfer(on, topo, TO_DPU, sizes).total_ps > parallel_transfer(off, topo, TO_DPU, sizes).total_ps
+    # the shipped presets of PrIM's machines see no such cost
+    for name in ("upmem-2556", "upmem-640"):
+        assert load_preset(name).transfer.cpu_dpu_uncached_us_per_mb == 0
+
+
+def test_ranks_share_the_uncached_fraction_and_work_in_parallel():
+    from pimsim.hw.host import TO_DPU, Topology, parallel_transfer
+    cfg = _uncached_cfg()                                # 2 MB cached
+    topo = Topology.of(cfg, 128)                         # ranks 0 and 1 sit on different channels
+    sizes = {d: 1_000_000 for d in (0, 1, 64, 65)}       # 4 MB in all: half of every byte is uncached
+    cost = parallel_transfer(cfg, topo, TO_DPU, sizes)
+    # each rank: 2 MB at 2 GB/s (2 chips) = 1000 us, plus 2 MB x 0.5 uncached x 500 us/MB
+    assert cost.total_ps == pytest.approx(1500 * 1e6, abs=1)
+    assert sorted(cost.rank_ps.values()) == pytest.approx([1500 * 1e6] * 2, abs=1)
+
+
+def test_broadcast_reads_its_one_buffer_per_rank():
+    from pimsim.hw.host import TO_DPU, Topology, parallel_transfer
+    small, big = _uncached_cfg(cached_mb=8.0), _uncached_cfg(cached_mb=2.0)
+    topo = Topology.of(small, 64)
+    sizes = {d: 4_000_000 for d in range(64)}            # one 4 MB buffer to every DPU
+    a = parallel_transfer(small, topo, TO_DPU, sizes, broadcast=True).total_ps
+    b = parallel_transfer(big, topo, TO_DPU, sizes, broadcast=True).total_ps
+    # 4 MB buffer, 2 MB cached: 2 MB x 500 us/MB more, once per rank (not per DPU)
+    assert b - a == pytest.approx(1000 * 1e6, abs=1)
+
+
+@pytest.mark.parametrize("key, value", [("transfer.cpu_dpu_uncached_us_per_mb", -1.0),
+                                        ("transfer.cpu_dpu_cached_source_mb", -0.5)])
+def test_negative_uncached_source_numbers_are_errors(key, value):
+    from pimsim.errors import ConfigError
+    with pytest.raises(ConfigError, match=key.replace(".", r"\.")):
+        load_preset().with_overrides({key: value})

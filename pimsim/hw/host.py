@@ -10,6 +10,9 @@ Model (every constant from the preset's [transfer] section, cited there):
 - Every call pays a fixed overhead, per direction (a DPU->CPU call costs more than a CPU->DPU
   one on measured machines), so bandwidth grows with transfer size.
 - A broadcast sends the buffer once per rank; the rank delivers it to all its DPUs.
+- A CPU->DPU call gathers its bytes from the host's source buffers; the share of them beyond
+  what the host cache holds comes from host DRAM and lengthens each rank's part of the call
+  (uncached_source_ps).
 - WRAM symbols take another path (`wram_transfer`): the SDK reaches WRAM through each chip's
   control interface, one DPU per chip at a time, word by word, with no bandwidth law.
 """
@@ -22,7 +25,7 @@ import numpy as np
 
 from pimsim.config import SystemConfig
 from pimsim.errors import HostApiError
-from pimsim.units import PS_PER_S, PS_PER_US, transfer_ps
+from pimsim.units import MB, PS_PER_S, PS_PER_US, transfer_ps
 
 TO_DPU, FROM_DPU = "to_dpu", "from_dpu"
 
@@ -103,6 +106,20 @@ def _slowest_rank_per_channel(chans: np.ndarray, rank_ps: np.ndarray) -> tuple[n
     return on, slowest[on]
 
 
+def uncached_source_ps(cfg: SystemConfig, direction: str, source_bytes: float, rank_bytes):
+    """Extra busy time of ranks reading `rank_bytes` each from a CPU->DPU call's source buffers
+    of `source_bytes` in all: the fraction beyond cpu_dpu_cached_source_mb is read from host
+    DRAM, costing cpu_dpu_uncached_us_per_mb (MB = 10^6 bytes). Evidence (uPIMulator's server):
+    CPU->DPU time grows faster than the bytes above ~5-8 MB per call, DPU->CPU time does not
+    (docs/model.md)."""
+    tr = cfg.transfer
+    cached = tr.cpu_dpu_cached_source_mb * MB
+    if direction != TO_DPU or source_bytes <= cached:
+        return np.zeros_like(np.asarray(rank_bytes, np.float64))
+    uncached = 1.0 - cached / source_bytes
+    return np.asarray(rank_bytes, np.float64) * uncached * (tr.cpu_dpu_uncached_us_per_mb * PS_PER_US / MB)
+
+
 @dataclass(frozen=True)
 class TransferCost:
     total_ps: int
@@ -135,10 +152,12 @@ def parallel_transfer_arrays(cfg: SystemConfig, topo: Topology, direction: str, 
         # measured full-rank broadcast rate (bytes delivered per DPU-rank).
         link_bytes = biggest
         t = transfer_ps(link_bytes * topo.dpus_per_rank, tr.broadcast_rank_gbps)
+        t = t + uncached_source_ps(cfg, direction, int(biggest.max(initial=0)), biggest)   # each rank reads the one buffer
     else:
         # A parallel transfer moves equal-size buffers; the rank is as slow as its largest.
         link_bytes = biggest * n
         t = transfer_ps(link_bytes, rank_bandwidth_gbps(cfg, direction, chips, positions))
+        t = t + uncached_source_ps(cfg, direction, int(sizes.sum()), np.bincount(ranks, weights=sizes)[used])
     t = t + n * tr.per_dpu_overhead_us * PS_PER_US
     # Ranks share their DDR channel: a channel is busy for its slowest rank, or for all its
     # ranks' bytes at the channel's bandwidth, whichever is longer.
@@ -178,7 +197,8 @@ def wram_transfer(cfg: SystemConfig, topo: Topology, direction: str, dpus: np.nd
 def serial_transfer(cfg: SystemConfig, topo: Topology, direction: str, dpu: int, nbytes: int) -> TransferCost:
     """One dpu_copy_to / dpu_copy_from call: one DPU at the serial bandwidth."""
     tr = cfg.transfer
-    t = transfer_ps(nbytes, rank_bandwidth_gbps(cfg, direction, 1, 1)) + tr.per_dpu_overhead_us * PS_PER_US
+    t = (transfer_ps(nbytes, rank_bandwidth_gbps(cfg, direction, 1, 1)) + tr.per_dpu_overhead_us * PS_PER_US
+         + float(uncached_source_ps(cfg, direction, nbytes, nbytes)))
     rank, ch = topo.rank_of(dpu), topo.channel_of_rank(topo.rank_of(dpu))
     return TransferCost(round(call_overhead_us(cfg, direction) * PS_PER_US + t), {rank: round(t)}, {ch: round(t)}, nbytes)
 
