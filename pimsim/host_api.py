@@ -210,15 +210,15 @@ class DpuSet:
         return idx.astype(np.int64, copy=False)
 
     def _parallel(self, direction: str, idx: np.ndarray, symbol: str, nbytes: int,
-                  broadcast: bool = False) -> TransferCost:
+                  broadcast: bool = False, source_bytes: int | None = None) -> TransferCost:
         """The cost of one parallel call moving nbytes of `symbol` to or from each DPU of idx (a
-        DPU listed twice moves its bytes once)."""
+        DPU listed twice moves its bytes once); source_bytes: the distinct host bytes it reads."""
         # the usual lists (all DPUs, ranges) are already sorted and distinct: skip the sort
         dpus = idx if idx.size < 2 or bool((idx[1:] > idx[:-1]).all()) else np.unique(idx)
         if self.kernel.symbol(symbol).space == WRAM:
             return wram_transfer(self.cfg, self.topology, direction, dpus, nbytes, broadcast)
         return parallel_transfer_arrays(self.cfg, self.topology, direction, dpus,
-                                        np.full(dpus.size, nbytes, np.int64), broadcast)
+                                        np.full(dpus.size, nbytes, np.int64), broadcast, source_bytes)
 
     def _serial(self, direction: str, dpu: int, symbol: str, nbytes: int) -> TransferCost:
         """The cost of one dpu_copy_to / dpu_copy_from of nbytes of `symbol` on one DPU."""
@@ -295,15 +295,17 @@ class DpuSet:
         idx = self._dpu_index(dpus)
         if len(buffers) != len(idx):
             raise HostApiError(f"push_xfer to {symbol!r}: {len(buffers)} buffers for {len(idx)} DPUs")
-        # Hosts often pass one buffer object many times: size each distinct object once.
-        sizes = {_nbytes(b) for b in dict(zip(map(id, buffers), buffers)).values()}
+        # Hosts often pass one buffer object many times (one array to every DPU): it is one host
+        # buffer, sized once and read from host memory once.
+        distinct = dict(zip(map(id, buffers), buffers)).values()
+        sizes = {_nbytes(b) for b in distinct}
         if len(sizes) > 1:
             raise HostApiError(f"push_xfer to {symbol!r}: buffers have unequal sizes {sorted(sizes)[:4]}...; "
                                f"dpu_push_xfer moves the same size to every DPU (pad them)")
         nbytes = sizes.pop() if sizes else 0
         self._check_fit(symbol, offset, nbytes)
         self._store(idx, symbol, offset, buffers, nbytes)
-        self._book_transfer(self._parallel(TO_DPU, idx, symbol, nbytes), TO_DPU)
+        self._book_transfer(self._parallel(TO_DPU, idx, symbol, nbytes, source_bytes=nbytes * len(distinct)), TO_DPU)
 
     def push_xfer_from(self, symbol: str, nbytes: int, offset: int = 0,
                        dpus: Sequence[int] | None = None) -> list[np.ndarray] | None:

@@ -24,7 +24,8 @@ class Symbol:
 
 @dataclass(frozen=True)
 class Placeholder:
-    """Stands for a host buffer of `nbytes` in timing-only runs (no data is generated)."""
+    """Stands for a host buffer of `nbytes` in timing-only runs (no data is generated). Like an
+    array, one object passed for several DPUs is one host buffer they share."""
     nbytes: int
 
 

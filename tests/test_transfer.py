@@ -308,3 +308,25 @@ def test_negative_uncached_source_numbers_are_errors(key, value):
     from pimsim.errors import ConfigError
     with pytest.raises(ConfigError, match=key.replace(".", r"\.")):
         load_preset().with_overrides({key: value})
+
+
+def test_one_host_buffer_pushed_to_every_dpu_is_read_once():
+    """BS sends its one sorted array to every DPU: the host reads 2 MB, not DPUs x 2 MB, so a
+    2 MB array fits a 4 MB cache however many DPUs receive it; 16 slices of 2 MB do not."""
+    from pimsim.host_api import DpuSet
+    from pimsim.kernel import Placeholder
+    from pimsim.kernels import va
+    cfg = _uncached_cfg(cached_mb=4.0)
+    off = _uncached_cfg(cached_mb=4.0, us_per_mb=0.0)
+
+    def cpu_dpu_ms(config, buffers):
+        s = DpuSet(16, preset=config, timing_only=True)
+        s.load(va.KERNEL, 16)
+        s.push_xfer("DPU_MRAM_HEAP_POINTER", buffers)
+        return s.result().time_ms["cpu_dpu"]
+
+    shared = [Placeholder(2_000_000)] * 16
+    slices = [Placeholder(2_000_000) for _ in range(16)]
+    assert cpu_dpu_ms(cfg, shared) == cpu_dpu_ms(off, shared)
+    # 32 MB of slices, 4 MB cached: 28 MB x 500 us/MB = 14 ms more
+    assert cpu_dpu_ms(cfg, slices) - cpu_dpu_ms(off, slices) == pytest.approx(14.0, abs=1e-6)

@@ -129,17 +129,21 @@ class TransferCost:
 
 
 def parallel_transfer(cfg: SystemConfig, topo: Topology, direction: str,
-                      bytes_per_dpu: Mapping[int, int], broadcast: bool = False) -> TransferCost:
+                      bytes_per_dpu: Mapping[int, int], broadcast: bool = False,
+                      source_bytes: int | None = None) -> TransferCost:
     """One dpu_push_xfer (or dpu_broadcast_to) call over the given DPUs ({DPU: bytes})."""
     dpus = np.fromiter(bytes_per_dpu.keys(), np.int64, len(bytes_per_dpu))
     sizes = np.fromiter(bytes_per_dpu.values(), np.int64, len(bytes_per_dpu))
-    return parallel_transfer_arrays(cfg, topo, direction, dpus, sizes, broadcast)
+    return parallel_transfer_arrays(cfg, topo, direction, dpus, sizes, broadcast, source_bytes)
 
 
 def parallel_transfer_arrays(cfg: SystemConfig, topo: Topology, direction: str, dpus: np.ndarray,
-                             sizes: np.ndarray, broadcast: bool = False) -> TransferCost:
+                             sizes: np.ndarray, broadcast: bool = False,
+                             source_bytes: int | None = None) -> TransferCost:
     """parallel_transfer for DPU k = dpus[k] moving sizes[k] bytes (distinct DPUs), worked out
-    per rank and channel with numpy: calls span thousands of DPUs and sweeps make thousands."""
+    per rank and channel with numpy: calls span thousands of DPUs and sweeps make thousands.
+    source_bytes: the host bytes the call reads, when DPUs share host buffers (BS sends one
+    array to every DPU); by default every DPU's bytes come from a buffer of its own."""
     tr = cfg.transfer
     ranks = dpus // topo.dpus_per_rank
     counts = np.bincount(ranks)
@@ -157,7 +161,8 @@ def parallel_transfer_arrays(cfg: SystemConfig, topo: Topology, direction: str, 
         # A parallel transfer moves equal-size buffers; the rank is as slow as its largest.
         link_bytes = biggest * n
         t = transfer_ps(link_bytes, rank_bandwidth_gbps(cfg, direction, chips, positions))
-        t = t + uncached_source_ps(cfg, direction, int(sizes.sum()), np.bincount(ranks, weights=sizes)[used])
+        source = int(sizes.sum()) if source_bytes is None else source_bytes
+        t = t + uncached_source_ps(cfg, direction, source, np.bincount(ranks, weights=sizes)[used])
     t = t + n * tr.per_dpu_overhead_us * PS_PER_US
     # Ranks share their DDR channel: a channel is busy for its slowest rank, or for all its
     # ranks' bytes at the channel's bandwidth, whichever is longer.

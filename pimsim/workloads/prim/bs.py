@@ -60,7 +60,7 @@ def run(dpus: int, tasklets: int, size: int, params: dict, timing_only: bool,
     s.push_xfer("DPU_INPUT_ARGUMENTS", [K.make_args(n, per, d * per) for d in range(nr)])
     if timing_only:
         s.push_xfer(K.HEAP, [Placeholder(n * es)] * nr)
-        s.push_xfer(K.HEAP, [Placeholder(per * es)] * nr, offset=n * es)
+        s.push_xfer(K.HEAP, [Placeholder(per * es) for _ in range(nr)], offset=n * es)
     else:
         array = np.arange(1, n + 1, dtype=K.T)
         queries = np.arange(q, dtype=K.T)

@@ -52,8 +52,8 @@ def run(dpus: int, tasklets: int, size: int, params: dict, timing_only: bool,
     s.load(K.KERNEL, tasklets)
     s.push_xfer("DPU_INPUT_ARGUMENTS", [K.make_args(n, n_pad, r, max_rows) for r in rows])
     if timing_only:
-        s.push_xfer(K.HEAP, [Placeholder(a_bytes)] * nr)
-        s.push_xfer(K.HEAP, [Placeholder(b_bytes)] * nr, offset=a_bytes)
+        s.push_xfer(K.HEAP, [Placeholder(a_bytes) for _ in range(nr)])          # A: a slice per DPU
+        s.push_xfer(K.HEAP, [Placeholder(b_bytes)] * nr, offset=a_bytes)        # B: one vector for all
     else:
         r = rng(seed)
         # A is m x n packed (no row padding); each DPU's buffer starts at its first row and

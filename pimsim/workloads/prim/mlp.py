@@ -93,7 +93,7 @@ def run(dpus: int, tasklets: int, size: int, params: dict, timing_only: bool,
             s.place(K.HEAP, a_bytes, None if a is None else [a[p * n:p * n + max_rows * n_pad] for p in prev])
             return
         if ws is None:
-            s.push_xfer(K.HEAP, [Placeholder(a_bytes)] * nr)
+            s.push_xfer(K.HEAP, [Placeholder(a_bytes) for _ in range(nr)])      # a slice per DPU
             return
         a = _padded(ws[layer])
         s.push_xfer(K.HEAP, [a[p * n:p * n + max_rows * n_pad] for p in prev])
