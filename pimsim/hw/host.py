@@ -110,7 +110,7 @@ def uncached_source_ps(cfg: SystemConfig, direction: str, source_bytes: float, r
     """Extra busy time of ranks reading `rank_bytes` each from a CPU->DPU call's source buffers
     of `source_bytes` in all: the fraction beyond cpu_dpu_cached_source_mb is read from host
     DRAM, costing cpu_dpu_uncached_us_per_mb (MB = 10^6 bytes). Evidence (uPIMulator's server):
-    CPU->DPU time grows faster than the bytes above ~5-8 MB per call, DPU->CPU time does not
+    CPU->DPU time grows faster than the bytes above ~8-12 MB per call, DPU->CPU time does not
     (docs/model.md)."""
     tr = cfg.transfer
     cached = tr.cpu_dpu_cached_source_mb * MB
