@@ -156,14 +156,13 @@ def parallel_transfer_arrays(cfg: SystemConfig, topo: Topology, direction: str, 
         # measured full-rank broadcast rate (bytes delivered per DPU-rank).
         link_bytes = biggest
         t = transfer_ps(link_bytes * topo.dpus_per_rank, tr.broadcast_rank_gbps)
-        t = t + uncached_source_ps(cfg, direction, int(biggest.max(initial=0)), biggest)   # each rank reads the one buffer
+        source = int(biggest.max(initial=0))            # one buffer, read by every rank
     else:
         # A parallel transfer moves equal-size buffers; the rank is as slow as its largest.
         link_bytes = biggest * n
         t = transfer_ps(link_bytes, rank_bandwidth_gbps(cfg, direction, chips, positions))
         source = int(sizes.sum()) if source_bytes is None else source_bytes
-        t = t + uncached_source_ps(cfg, direction, source, np.bincount(ranks, weights=sizes)[used])
-    t = t + n * tr.per_dpu_overhead_us * PS_PER_US
+    t = t + uncached_source_ps(cfg, direction, source, link_bytes) + n * tr.per_dpu_overhead_us * PS_PER_US
     # Ranks share their DDR channel: a channel is busy for its slowest rank, or for all its
     # ranks' bytes at the channel's bandwidth, whichever is longer.
     chans = topo.channel_of_rank(used)
