@@ -52,11 +52,16 @@ def check_dpus(name: str, dpus: int, cfg: SystemConfig) -> int:
     return int(dpus)
 
 
+def slices(nbytes: int, nr_dpus: int) -> list[Placeholder]:
+    """Timing-only stand-ins for a buffer of its own per DPU (slices of one host array): one
+    object per DPU, since one object passed for several DPUs stands for one shared host buffer."""
+    return [Placeholder(nbytes) for _ in range(nr_dpus)]
+
+
 def chunks(flat: np.ndarray | None, per_dpu_elems: int, nr_dpus: int, itemsize: int) -> list[Any]:
-    """Split a padded host array into equal per-DPU buffers (Placeholders when flat is None: one
-    object per DPU, since one object passed for several DPUs stands for one shared host buffer)."""
+    """Split a padded host array into equal per-DPU buffers (`slices` when flat is None)."""
     if flat is None:
-        return [Placeholder(per_dpu_elems * itemsize) for _ in range(nr_dpus)]
+        return slices(per_dpu_elems * itemsize, nr_dpus)
     return [flat[i * per_dpu_elems:(i + 1) * per_dpu_elems] for i in range(nr_dpus)]
 
 

@@ -18,7 +18,7 @@ from pimsim.errors import PimsimError
 from pimsim.host_api import DpuSet
 from pimsim.kernel import Placeholder
 from pimsim.kernels import bs as K
-from pimsim.workloads.prim._common import check_dpus, check_size
+from pimsim.workloads.prim._common import check_dpus, check_size, slices
 
 NAME = "BS"
 DESCRIPTION = "Binary search, int64 sorted array and queries (PrIM BS)"
@@ -60,7 +60,7 @@ def run(dpus: int, tasklets: int, size: int, params: dict, timing_only: bool,
     s.push_xfer("DPU_INPUT_ARGUMENTS", [K.make_args(n, per, d * per) for d in range(nr)])
     if timing_only:
         s.push_xfer(K.HEAP, [Placeholder(n * es)] * nr)
-        s.push_xfer(K.HEAP, [Placeholder(per * es) for _ in range(nr)], offset=n * es)
+        s.push_xfer(K.HEAP, slices(per * es, nr), offset=n * es)
     else:
         array = np.arange(1, n + 1, dtype=K.T)
         queries = np.arange(q, dtype=K.T)

@@ -13,7 +13,7 @@ from pimsim.errors import PimsimError
 from pimsim.host_api import DpuSet
 from pimsim.kernel import Placeholder
 from pimsim.kernels import gemv as K
-from pimsim.workloads.prim._common import check_dpus, check_size, rng
+from pimsim.workloads.prim._common import check_dpus, check_size, rng, slices
 
 NAME = "GEMV"
 DESCRIPTION = "Matrix-vector multiply, uint32: C = A x B (PrIM GEMV)"
@@ -52,7 +52,7 @@ def run(dpus: int, tasklets: int, size: int, params: dict, timing_only: bool,
     s.load(K.KERNEL, tasklets)
     s.push_xfer("DPU_INPUT_ARGUMENTS", [K.make_args(n, n_pad, r, max_rows) for r in rows])
     if timing_only:
-        s.push_xfer(K.HEAP, [Placeholder(a_bytes) for _ in range(nr)])          # A: a slice per DPU
+        s.push_xfer(K.HEAP, slices(a_bytes, nr))                  # A: a slice per DPU
         s.push_xfer(K.HEAP, [Placeholder(b_bytes)] * nr, offset=a_bytes)        # B: one vector for all
     else:
         r = rng(seed)

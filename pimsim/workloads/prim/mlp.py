@@ -33,7 +33,7 @@ from pimsim.host_api import DpuSet
 from pimsim.hw.host import TO_DPU
 from pimsim.kernel import Placeholder
 from pimsim.kernels import mlp as K
-from pimsim.workloads.prim._common import check_dpus, check_size
+from pimsim.workloads.prim._common import check_dpus, check_size, slices
 from pimsim.workloads.prim.gemv import partition
 
 NAME = "MLP"
@@ -93,7 +93,7 @@ def run(dpus: int, tasklets: int, size: int, params: dict, timing_only: bool,
             s.place(K.HEAP, a_bytes, None if a is None else [a[p * n:p * n + max_rows * n_pad] for p in prev])
             return
         if ws is None:
-            s.push_xfer(K.HEAP, [Placeholder(a_bytes) for _ in range(nr)])      # a slice per DPU
+            s.push_xfer(K.HEAP, slices(a_bytes, nr))
             return
         a = _padded(ws[layer])
         s.push_xfer(K.HEAP, [a[p * n:p * n + max_rows * n_pad] for p in prev])

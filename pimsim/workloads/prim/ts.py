@@ -16,7 +16,7 @@ from pimsim.errors import PimsimError
 from pimsim.host_api import DpuSet
 from pimsim.kernel import Placeholder
 from pimsim.kernels import ts as K
-from pimsim.workloads.prim._common import check_dpus, check_size
+from pimsim.workloads.prim._common import check_dpus, check_size, slices
 
 NAME = "TS"
 DESCRIPTION = "Time-series analysis (STREAMP matrix profile of one query), int32 (PrIM TS)"
@@ -83,7 +83,7 @@ def run(dpus: int, tasklets: int, size: int, params: dict, timing_only: bool,
     if timing_only:
         s.push_xfer(K.HEAP, [Placeholder(m * es)] * nr)
         for k in range(3):
-            s.push_xfer(K.HEAP, [Placeholder((per + m) * es) for _ in range(nr)], offset=(m + k * (per + m)) * es)
+            s.push_xfer(K.HEAP, slices((per + m) * es, nr), offset=(m + k * (per + m)) * es)
     else:
         s.push_xfer(K.HEAP, [query] * nr)
         for k, arr in enumerate((series, mean, sigma)):
