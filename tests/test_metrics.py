@@ -50,3 +50,39 @@ def test_zero_measured_value_is_rejected():
         metrics.summary([0.0, 1.0], [0.1, 1.0])
     with pytest.raises(ValueError, match="measured has 2 values, predicted 3"):
         metrics.summary([1.0, 2.0], [1.0, 2.0, 3.0])
+
+
+# ---- bootstrap interval of the MAPE
+
+def test_interval_of_two_points_by_hand():
+    # errors [0, 10]: a resample's mean is 0 (p = 1/4), 5 (1/2) or 10 (1/4), so the 2.5th and
+    # 97.5th percentiles of 2,000 resampled means are 0 and 10.
+    assert metrics.mape_interval([0.0, 10.0], min_points=2) == (0.0, 10.0)
+
+
+def test_interval_of_equal_errors_is_that_error():
+    assert metrics.mape_interval([7.5] * 12) == (7.5, 7.5)
+
+
+def test_interval_brackets_the_mape_and_narrows_with_more_points():
+    ape = [1.0, 2.0, 3.0, 5.0, 8.0, 13.0, 21.0, 34.0]
+    lo, hi = metrics.mape_interval(ape)
+    mape = sum(ape) / len(ape)
+    assert min(ape) <= lo < mape < hi <= max(ape)
+    lo16, hi16 = metrics.mape_interval(ape * 16)     # same errors, 16x the points
+    assert lo < lo16 < mape < hi16 < hi
+    assert metrics.mape_interval(ape) == (lo, hi)    # fixed seed: the same interval every time
+
+
+def test_summary_carries_the_interval_only_for_enough_points():
+    assert metrics.summary(M, P)["mape_ci95"] is None                 # 3 points < CI_MIN_POINTS
+    m = [1.0, 2.0, 4.0, 8.0, 16.0]
+    p = [1.1, 1.8, 5.0, 8.0, 12.0]
+    s = metrics.summary(m, p)
+    lo, hi = s["mape_ci95"]
+    assert lo <= s["mape"] <= hi
+
+
+def test_interval_level_out_of_range_is_an_error():
+    with pytest.raises(ValueError, match="interval level 1.5"):
+        metrics.mape_interval([1.0] * 10, level=1.5)

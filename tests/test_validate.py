@@ -294,3 +294,15 @@ def test_a_mixed_file_predicts_each_machine_with_its_own_preset(tmp_path, capsys
     cal = calibrate(pts, load_preset("upmem-2556"), ["dma.read_alpha_cycles"], score_all=False)
     assert [m.system for m in cal.fit_points] == ["2,556-DPU sys"]
     assert any("which upmem-2556 predicts with preset upmem-640" in e for e in cal.excluded)
+
+
+def test_target_lines_give_the_mape_interval_or_say_why_not():
+    from pimsim.analysis.validate import _target_lines
+    from pimsim.analysis.metrics import summary
+    many = summary([1.0, 2.0, 4.0, 8.0, 16.0, 32.0], [1.1, 1.8, 5.0, 8.0, 12.0, 30.0])
+    few = summary([1.0, 2.0], [1.5, 2.0])
+    lines = "\n".join(_target_lines({"multi-dpu-kernel": many, "single-dpu-kernel": few}))
+    lo, hi = many["mape_ci95"]
+    assert f"multi-dpu-kernel: {many['mape']:.1f} % (95% interval {lo:.1f}-{hi:.1f} %) vs target ≤ 15 % — met" in lines
+    assert "single-dpu-kernel: 25.0 % (too few points for an interval) vs target ≤ 8 % — NOT met (n = 2)" in lines
+    assert "transfers: no point scored" in lines

@@ -176,7 +176,14 @@ def _target_lines(groups: dict) -> list[str]:
             out.append(f"- {g}: no point scored")
         else:
             ok = "met" if s["mape"] <= tgt else "NOT met"
-            out.append(f"- {g}: {s['mape']:.1f} % vs target ≤ {tgt:.0f} % — {ok} (n = {s['n']})")
+            ci = s.get("mape_ci95")
+            band = (f" ({metrics.CI_LEVEL:.0%} interval {metrics.interval_text(ci)} %)" if ci
+                    else " (too few points for an interval)")
+            out.append(f"- {g}: {s['mape']:.1f} %{band} vs target ≤ {tgt:.0f} % — {ok} (n = {s['n']})")
+    out += ["", f"The interval is a percentile bootstrap of the group's MAPE (its points resampled "
+            f"{metrics.CI_RESAMPLES:,} times, seed {metrics.CI_SEED}): how far the MAPE could move with "
+            f"another draw of points of the same kind. A target inside the interval is neither clearly "
+            f"met nor clearly missed."]
     return out
 
 

@@ -120,6 +120,7 @@ def _sections(specs: list[str]) -> tuple[str, ...]:
 
 def _cross_validate(args, points, cfg, params, command, progress) -> dict:
     from pimsim.analysis.calibrate import cross_validate
+    from pimsim.analysis.metrics import interval_text
     from pimsim.analysis.validate import TARGETS, write_cv_report
 
     cv = cross_validate(points, cfg, params or None, k=args.cv, seed=args.seed, jobs=args.jobs,
@@ -137,11 +138,12 @@ def _cross_validate(args, points, cfg, params, command, progress) -> dict:
         sc = out["cv"]
         print(f"{cv.k}-fold cross-validation (seed {cv.seed}), {cv.wall_s:.1f} s: "
               "MAPE of each point predicted by the fit that held it out")
-        print(f"\n  {'group':<20} {'n':>4} {'MAPE %':>7} {'max %':>7}  target")
+        print(f"\n  {'group':<20} {'n':>4} {'MAPE %':>7} {'95% interval':>13} {'max %':>7}  target")
         for g, s in [("overall", sc["overall"]), *sc["groups"].items()]:
             tgt = TARGETS.get(g)
             verdict = "" if tgt is None else f"<= {tgt:g} %: {'met' if s['mape'] <= tgt else 'NOT met'}"
-            print(f"  {g:<20} {s['n']:>4} {_f(s['mape'], 1):>7} {_f(s['max_abs_pct_err'], 1):>7}  {verdict}")
+            print(f"  {g:<20} {s['n']:>4} {_f(s['mape'], 1):>7} {interval_text(s['mape_ci95']):>13} "
+                  f"{_f(s['max_abs_pct_err'], 1):>7}  {verdict}")
         if args.report:
             print(f"\nwrote {out['report_files']['report']}")
     return out

@@ -76,12 +76,15 @@ def print_summary(out: dict) -> None:
             note = machine_note(out, name)
             print(f"  {n:>4} points  {name}" + (f"  ({note.removeprefix(', ')})" if note else ""))
 
+    from pimsim.analysis.metrics import interval_text
+
     def table(title, sc):
         print(f"\n{title}")
-        print(f"  {'group':<22} {'n':>4} {'R2':>7} {'R2log':>7} {'MAPE%':>7} {'med%':>7} {'max%':>8}")
+        print(f"  {'group':<22} {'n':>4} {'R2':>7} {'R2log':>7} {'MAPE%':>7} {'95% interval':>13} "
+              f"{'med%':>7} {'max%':>8}")
         for name, s in sc.items():
             print(f"  {name:<22} {s['n']:>4} {_f(s['r2'], 3):>7} {_f(s['r2_log'], 3):>7} {_f(s['mape']):>7} "
-                  f"{_f(s['median_abs_pct_err']):>7} {_f(s['max_abs_pct_err']):>8}")
+                  f"{interval_text(s['mape_ci95']):>13} {_f(s['median_abs_pct_err']):>7} {_f(s['max_abs_pct_err']):>8}")
 
     if "heldout" in out:
         table("held-out points (not used in the calibration)",
