@@ -65,6 +65,8 @@ class DpuConfig:
     instruction_bytes: int = _f(1, 64, "size of one encoded instruction", integer=True)
     stack_bytes_per_tasklet: int = _f(0, 2**20, "default WRAM stack reserved per tasklet", integer=True)
     nr_mutexes: int = _f(0, 4096, "hardware mutexes (atomic bits) usable as mutexes", integer=True)
+    mutex_wait_issue_share: float = _f(0, 1, "issue slots a tasklet waiting on a mutex takes, as a share of "
+                                             "a computing tasklet's (1: it spins on acquire; 0: it sleeps)")
 
 
 @dataclass(frozen=True)

@@ -205,6 +205,52 @@ def test_mutex_serialises_critical_sections(cfg):
     assert r.cycles == pytest.approx(expected, abs=ABS)
 
 
+def _no_sync_cost(share):
+    return [f"dpu.mutex_wait_issue_share={share}", "ops.mutex_lock=0", "ops.mutex_unlock=0",
+            "dma.pipeline_stall_fraction=0"]
+
+
+@pytest.mark.parametrize("share", [1.0, 0.5, 0.0])
+def test_mutex_spinners_slow_the_holder(share):
+    """16 tasklets queue on one mutex and each computes W inside it. While holder i runs, the
+    15 - i tasklets behind it spin on acquire ([SDK] mutex.h), each taking `share` of a
+    computing tasklet's issue slots: holder i issues at 1/max(11, 1 + share*(15 - i)) per cycle."""
+    c = load_preset("upmem-2556").with_overrides(_no_sync_cost(share))
+    n, work = 16, 300
+
+    def prog(ctx, _):
+        yield from ctx.mutex_lock("m")
+        yield from ctx.compute(instructions=work)
+        yield from ctx.mutex_unlock("m")
+
+    r = run_dpu(prog, nr_tasklets=n, config=c)
+    expected = work * sum(max(interval(c), 1 + share * (n - 1 - i)) for i in range(n))
+    assert r.cycles == pytest.approx(expected, abs=n * ABS)   # each of the n turns rounds to a ps
+    assert expected > work * n * interval(c) or share < 1     # the case where spinning shows
+
+
+def test_mutex_spinners_slow_bystanders():
+    """Tasklets 0-5 take turns on a mutex (W each inside it); tasklets 6-15 compute C without it.
+    Holder i shares the pipeline with 5 - i spinners and 10 bystanders: 16 - i sharers, so its
+    turn takes W*(16 - i) cycles and moves every bystander on by W. The 10 bystanders then finish
+    their C - 6W alone at 1/11 each: total 81W + 11(C - 6W) = 15W + 11C, where sleeping waiters
+    (share 0) would give 11 sharers per turn and 11C in all."""
+    work, c_work = 100, 1000
+
+    def prog(ctx, _):
+        if ctx.id < 6:
+            yield from ctx.mutex_lock("m")
+            yield from ctx.compute(instructions=work)
+            yield from ctx.mutex_unlock("m")
+        else:
+            yield from ctx.compute(instructions=c_work)
+
+    spin = run_dpu(prog, nr_tasklets=16, config=load_preset("upmem-2556").with_overrides(_no_sync_cost(1.0)))
+    sleep = run_dpu(prog, nr_tasklets=16, config=load_preset("upmem-2556").with_overrides(_no_sync_cost(0.0)))
+    assert spin.cycles == pytest.approx(15 * work + 11 * c_work, abs=ABS)
+    assert sleep.cycles == pytest.approx(11 * c_work, abs=ABS)
+
+
 def test_handshake_rendezvous(cfg):
     times = {}
 

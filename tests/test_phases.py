@@ -54,9 +54,11 @@ def random_program(ctx, segs):
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(segs=segments, nr=st.integers(1, 24), stall=st.sampled_from([0.0, 0.5, 0.3]))
-def test_replay_equals_simpy_on_random_programs(segs, nr, stall):
-    a, b = both(random_program, segs, nr, overrides=[f"dma.pipeline_stall_fraction={stall}"])
+@given(segs=segments, nr=st.integers(1, 24), stall=st.sampled_from([0.0, 0.5, 0.3]),
+       spin=st.sampled_from([1.0, 0.0, 0.4]))
+def test_replay_equals_simpy_on_random_programs(segs, nr, stall, spin):
+    a, b = both(random_program, segs, nr, overrides=[f"dma.pipeline_stall_fraction={stall}",
+                                                     f"dpu.mutex_wait_issue_share={spin}"])
     assert a == b
 
 

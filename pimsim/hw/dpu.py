@@ -59,6 +59,8 @@ class Dpu:
                              on_busy_change=on_busy)
         self.barriers: dict[str, Barrier] = {}
         self.mutexes: dict[str, Mutex] = {}
+        self.mutex_waiters = 0      # tasklets spinning in mutex_lock, on all mutexes
+        self._on_mutex_waiters = self._mutex_waiters_changed if d.mutex_wait_issue_share else None
         self.handshakes = Handshakes(env)
         self.trace = trace
         self.dma_log = dma_log      # (tasklet, direction, bytes, mram_addr) per DMA, in issue order
@@ -92,13 +94,17 @@ class Dpu:
             raise SyncError(f"barrier {name!r} used with count {count}, but it was created for {b.count}")
         return b
 
+    def _mutex_waiters_changed(self, delta: int) -> None:
+        self.mutex_waiters += delta
+        self.pipeline.set_spinning(self.cfg.dpu.mutex_wait_issue_share * self.mutex_waiters)
+
     def mutex(self, name: str) -> Mutex:
         m = self.mutexes.get(name)
         if m is None:
             if len(self.mutexes) >= self.cfg.dpu.nr_mutexes:
                 raise CapacityError(f"mutex {name!r} would be number {len(self.mutexes) + 1}; "
                                     f"dpu.nr_mutexes = {self.cfg.dpu.nr_mutexes}")
-            m = self.mutexes[name] = Mutex(self.env, name, len(self.mutexes))
+            m = self.mutexes[name] = Mutex(self.env, name, len(self.mutexes), self._on_mutex_waiters)
         return m
 
 

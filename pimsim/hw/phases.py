@@ -164,23 +164,23 @@ def record(program: Program, shape: Any, dpu: Dpu) -> tuple[np.ndarray, ...]:
 # wake-ups, takes arrays).
 
 @numba.njit(cache=True)
-def _ps_per_instruction(k, capacity, cycle_ps, interval, width):
-    """As RevolverPipeline._ps_per_instruction."""
-    return cycle_ps * max(interval, k / (width * capacity))
+def _ps_per_instruction(k, spin, capacity, cycle_ps, interval, width):
+    """As RevolverPipeline._ps_per_instruction (spin: the weighted mutex spinners)."""
+    return cycle_ps * max(interval, (k + spin) / (width * capacity))
 
 
 @numba.njit(cache=True)
-def _advanced(now, v, last, k, capacity, cycle_ps, interval, width):
+def _advanced(now, v, last, k, spin, capacity, cycle_ps, interval, width):
     """As RevolverPipeline._advance: the virtual clock v moved on to `now`."""
     if k and now > last:
-        v += (now - last) / _ps_per_instruction(k, capacity, cycle_ps, interval, width)
+        v += (now - last) / _ps_per_instruction(k, spin, capacity, cycle_ps, interval, width)
     return v
 
 
 @numba.njit(cache=True)
-def _timer_at(now, head_tag, v, k, capacity, cycle_ps, interval, width):
+def _timer_at(now, head_tag, v, k, spin, capacity, cycle_ps, interval, width):
     """As RevolverPipeline._schedule: when the first job finishes, at the current rate."""
-    delay = np.rint((head_tag - v) * _ps_per_instruction(k, capacity, cycle_ps, interval, width))
+    delay = np.rint((head_tag - v) * _ps_per_instruction(k, spin, capacity, cycle_ps, interval, width))
     return now + max(0, np.int64(delay))
 
 
@@ -198,7 +198,7 @@ def _wake(wake, nw, now, seq, nxt, e_on, e_time, e_seq, e_kind):
 
 
 @numba.njit(cache=True)
-def _replay(starts, kinds, fvals, ivals, b_count, nr_mutexes, cycle_ps, interval, width, stall):
+def _replay(starts, kinds, fvals, ivals, b_count, nr_mutexes, cycle_ps, interval, width, stall, spin_share):
     nr = starts.size - 1
     pc = starts[:-1].copy()
     ends = starts[1:].copy()
@@ -233,6 +233,8 @@ def _replay(starts, kinds, fvals, ivals, b_count, nr_mutexes, cycle_ps, interval
     last = 0             # pipeline: when v was last advanced
     capacity = 1.0
     k = 0                # jobs in the pipeline
+    spinners = 0         # tasklets spinning in mutex_lock
+    spin = 0.0           # their weight in the pipeline: spin_share * spinners
     head = -1            # the job that finishes first
     jobseq = 0
     t_on, t_time, t_seq = False, 0, 0      # the one live pipeline timer
@@ -247,12 +249,12 @@ def _replay(starts, kinds, fvals, ivals, b_count, nr_mutexes, cycle_ps, interval
     new_capacity = 1.0
     while status == OK:
         if new_capacity != capacity:            # RevolverPipeline.set_capacity
-            v = _advanced(now, v, last, k, capacity, cycle_ps, interval, width)
+            v = _advanced(now, v, last, k, spin, capacity, cycle_ps, interval, width)
             last = now
             capacity = new_capacity
             t_on = k > 0
             if t_on:
-                t_time = _timer_at(now, j_tag[head], v, k, capacity, cycle_ps, interval, width)
+                t_time = _timer_at(now, j_tag[head], v, k, spin, capacity, cycle_ps, interval, width)
                 t_seq = seq
                 seq += 1
         if running >= 0:
@@ -270,7 +272,7 @@ def _replay(starts, kinds, fvals, ivals, b_count, nr_mutexes, cycle_ps, interval
                         wake[nw] = t
                         nw += 1
                     else:
-                        v = _advanced(now, v, last, k, capacity, cycle_ps, interval, width)
+                        v = _advanced(now, v, last, k, spin, capacity, cycle_ps, interval, width)
                         last = now
                         j_on[t] = True
                         j_tag[t] = v + fvals[p]
@@ -279,7 +281,7 @@ def _replay(starts, kinds, fvals, ivals, b_count, nr_mutexes, cycle_ps, interval
                         k += 1
                         if head < 0 or j_tag[t] < j_tag[head]:
                             head = t
-                        t_time = _timer_at(now, j_tag[head], v, k, capacity, cycle_ps, interval, width)
+                        t_time = _timer_at(now, j_tag[head], v, k, spin, capacity, cycle_ps, interval, width)
                         t_seq, t_on = seq, True
                         seq += 1
                 elif kind == XFER:
@@ -330,6 +332,16 @@ def _replay(starts, kinds, fvals, ivals, b_count, nr_mutexes, cycle_ps, interval
                     else:
                         m_queue[m, (m_head[m] + m_len[m]) % nr] = t
                         m_len[m] += 1
+                        if spin_share > 0:          # Dpu._mutex_waiters_changed(+1)
+                            v = _advanced(now, v, last, k, spin, capacity, cycle_ps, interval, width)
+                            last = now
+                            spinners += 1
+                            spin = spin_share * spinners
+                            t_on = k > 0
+                            if t_on:
+                                t_time = _timer_at(now, j_tag[head], v, k, spin, capacity, cycle_ps, interval, width)
+                                t_seq = seq
+                                seq += 1
                 else:                           # UNLOCK: wake the first waiter, go on
                     m = ivals[p]
                     if m_owner[m] != t:
@@ -340,6 +352,16 @@ def _replay(starts, kinds, fvals, ivals, b_count, nr_mutexes, cycle_ps, interval
                         m_head[m] = (m_head[m] + 1) % nr
                         m_len[m] -= 1
                         m_owner[m] = w
+                        if spin_share > 0:          # Dpu._mutex_waiters_changed(-1), before the wake-up
+                            v = _advanced(now, v, last, k, spin, capacity, cycle_ps, interval, width)
+                            last = now
+                            spinners -= 1
+                            spin = spin_share * spinners
+                            t_on = k > 0
+                            if t_on:
+                                t_time = _timer_at(now, j_tag[head], v, k, spin, capacity, cycle_ps, interval, width)
+                                t_seq = seq
+                                seq += 1
                         wake[nw] = w
                         nw += 1
                     else:
@@ -376,7 +398,7 @@ def _replay(starts, kinds, fvals, ivals, b_count, nr_mutexes, cycle_ps, interval
             seq, nxt = _wake(wake, nw, now, seq, nxt, e_on, e_time, e_seq, e_kind)
             nw = 0
             if k:
-                t_time = _timer_at(now, j_tag[head], v, k, capacity, cycle_ps, interval, width)
+                t_time = _timer_at(now, j_tag[head], v, k, spin, capacity, cycle_ps, interval, width)
                 t_seq, t_on = seq, True
                 seq += 1
             continue
@@ -415,4 +437,4 @@ def replay(program: Program, shape: Any, dpu: Dpu):
     cfg = dpu.cfg
     return _replay(starts, kinds, fvals, ivals, b_count, max(1, len(dpu.mutexes)), float(cfg.cycle_ps),
                    float(cfg.dpu.issue_interval_cycles), float(cfg.dpu.issue_width),
-                   float(cfg.dma.pipeline_stall_fraction))
+                   float(cfg.dma.pipeline_stall_fraction), float(cfg.dpu.mutex_wait_issue_share))

@@ -4,8 +4,10 @@ One instruction issues per cycle per DPU (issue_width), and a tasklet cannot iss
 until `issue_interval_cycles` have passed. With k tasklets in compute phases each advances at
 min(1/interval, width*capacity/k) instructions per cycle, where capacity < 1 while the DMA
 engine moves data (it competes with the pipeline for WRAM; see models/*.toml
-dma.pipeline_stall_fraction). Rates change only when a compute phase
-starts or ends, so the server needs O(1) events per phase, never one per cycle.
+dma.pipeline_stall_fraction). Tasklets spinning on a mutex take issue slots too without doing
+any work: they count as `spinning` sharers (dpu.mutex_wait_issue_share each). Rates change only
+when a compute phase or a spin starts or ends, so the server needs O(1) events per phase, never
+one per cycle.
 
 Implementation: all active jobs progress at the same rate, so we keep one "virtual work"
 clock V (instructions served to every active job so far) and give each job a finish tag
@@ -36,10 +38,11 @@ class RevolverPipeline:
         self._gen = 0               # invalidates stale timers
         self.issued = 0.0           # instructions issued in total (for utilisation)
         self.capacity = 1.0         # fraction of issue slots available (DMA contention lowers it)
+        self.spinning = 0.0         # issue-slot sharers that do no work (tasklets spinning on a mutex)
 
     def _ps_per_instruction(self, k: int) -> float:
-        """Time for one job to advance one instruction when k jobs share the pipeline."""
-        return self.cycle_ps * max(self.interval, k / (self.width * self.capacity))
+        """Time for one job to advance one instruction when k jobs (and the spinners) share the pipeline."""
+        return self.cycle_ps * max(self.interval, (k + self.spinning) / (self.width * self.capacity))
 
     def _advance(self) -> None:
         now = self.env.now
@@ -67,6 +70,12 @@ class RevolverPipeline:
             return
         self._advance()
         self.capacity = capacity
+        self._schedule()
+
+    def set_spinning(self, spinning: float) -> None:
+        """Change the number of (weighted) spinners sharing the issue slots from now on."""
+        self._advance()
+        self.spinning = spinning
         self._schedule()
 
     def _schedule(self) -> None:

@@ -7,6 +7,7 @@ end (a barrier not all tasklets reach) is reported as a deadlock when the simula
 from __future__ import annotations
 
 from collections import deque
+from typing import Callable
 
 import simpy
 
@@ -39,11 +40,16 @@ class Barrier:
 
 
 class Mutex:
-    def __init__(self, env: simpy.Environment, name: str, index: int = 0):
+    """Granted in request order. `on_waiters(delta)` hears of every waiter that starts (+1) or
+    stops (-1) waiting: the SDK's mutex_lock spins, so a waiter takes pipeline issue slots."""
+
+    def __init__(self, env: simpy.Environment, name: str, index: int = 0,
+                 on_waiters: Callable[[int], None] | None = None):
         self.env, self.name = env, name
         self.index = index          # the DPU's mutexes in order of creation (the replay's id)
         self.owner: int | None = None
         self._queue: deque[tuple[int, simpy.Event]] = deque()
+        self.on_waiters = on_waiters
 
     def lock(self, tasklet: int) -> simpy.Event:
         if self.owner == tasklet:
@@ -54,6 +60,8 @@ class Mutex:
             ev.succeed()
         else:
             self._queue.append((tasklet, ev))
+            if self.on_waiters is not None:
+                self.on_waiters(+1)
         return ev
 
     def unlock(self, tasklet: int) -> None:
@@ -62,6 +70,8 @@ class Mutex:
             raise SyncError(f"tasklet {tasklet} unlocks mutex {self.name!r} held by {holder}")
         if self._queue:
             self.owner, ev = self._queue.popleft()
+            if self.on_waiters is not None:
+                self.on_waiters(-1)
             ev.succeed()
         else:
             self.owner = None
