@@ -185,6 +185,20 @@ def _timer_at(now, head_tag, v, k, spin, capacity, cycle_ps, interval, width):
 
 
 @numba.njit(cache=True)
+def _respin(now, v, last, k, spin, new_spin, head_tag, seq, capacity, cycle_ps, interval, width):
+    """As RevolverPipeline.set_spinning: v advances at the old rate, then the first finish is
+    re-timed (a new timer, as SimPy's _schedule) at the new one. Returns
+    (v, last, spin, timer on, timer time, timer seq, seq)."""
+    v = _advanced(now, v, last, k, spin, capacity, cycle_ps, interval, width)
+    t_time, t_seq = np.int64(0), np.int64(0)
+    if k:
+        t_time = _timer_at(now, head_tag, v, k, new_spin, capacity, cycle_ps, interval, width)
+        t_seq = seq
+        seq += 1
+    return v, now, new_spin, k > 0, t_time, t_seq, seq
+
+
+@numba.njit(cache=True)
 def _wake(wake, nw, now, seq, nxt, e_on, e_time, e_seq, e_kind):
     """Schedule the wake-ups wake[:nw] at `now` in order (each an event succeeded in SimPy);
     returns the next scheduling number and the tasklet whose wake-up now comes first."""
@@ -333,15 +347,10 @@ def _replay(starts, kinds, fvals, ivals, b_count, nr_mutexes, cycle_ps, interval
                         m_queue[m, (m_head[m] + m_len[m]) % nr] = t
                         m_len[m] += 1
                         if spin_share > 0:          # Dpu._mutex_waiters_changed(+1)
-                            v = _advanced(now, v, last, k, spin, capacity, cycle_ps, interval, width)
-                            last = now
                             spinners += 1
-                            spin = spin_share * spinners
-                            t_on = k > 0
-                            if t_on:
-                                t_time = _timer_at(now, j_tag[head], v, k, spin, capacity, cycle_ps, interval, width)
-                                t_seq = seq
-                                seq += 1
+                            v, last, spin, t_on, t_time, t_seq, seq = _respin(
+                                now, v, last, k, spin, spin_share * spinners, j_tag[head], seq,
+                                capacity, cycle_ps, interval, width)
                 else:                           # UNLOCK: wake the first waiter, go on
                     m = ivals[p]
                     if m_owner[m] != t:
@@ -353,15 +362,10 @@ def _replay(starts, kinds, fvals, ivals, b_count, nr_mutexes, cycle_ps, interval
                         m_len[m] -= 1
                         m_owner[m] = w
                         if spin_share > 0:          # Dpu._mutex_waiters_changed(-1), before the wake-up
-                            v = _advanced(now, v, last, k, spin, capacity, cycle_ps, interval, width)
-                            last = now
                             spinners -= 1
-                            spin = spin_share * spinners
-                            t_on = k > 0
-                            if t_on:
-                                t_time = _timer_at(now, j_tag[head], v, k, spin, capacity, cycle_ps, interval, width)
-                                t_seq = seq
-                                seq += 1
+                            v, last, spin, t_on, t_time, t_seq, seq = _respin(
+                                now, v, last, k, spin, spin_share * spinners, j_tag[head], seq,
+                                capacity, cycle_ps, interval, width)
                         wake[nw] = w
                         nw += 1
                     else:
