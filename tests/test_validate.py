@@ -210,6 +210,7 @@ def test_report_files(points, cfg, tmp_path):
     paths = write_report(res, tmp_path / "rep", command="pimsim validate --test")
     text = (tmp_path / "rep" / "REPORT.md").read_text()
     assert "pimsim validate --test" in text and "not implemented yet" in text
+    assert "| MAPE | MAPE 95% interval |" in text     # every score table gives the interval
     assert (tmp_path / "rep" / "figures" / "validation_scatter.png").stat().st_size > 1000
     assert (tmp_path / "rep" / "figures" / "validation_errors.png").stat().st_size > 1000
     assert set(paths) >= {"report", "scatter", "error_bars"}

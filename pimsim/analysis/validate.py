@@ -188,15 +188,17 @@ def _target_lines(groups: dict) -> list[str]:
 
 
 def _score_table(sc: dict, order: Sequence[str] | None = None, first_col: str = "group") -> list[str]:
-    rows = [f"| {first_col} | n | R² | R² (log10) | MAPE | median abs err | max abs err | mean signed err |",
-            "|---|---:|---:|---:|---:|---:|---:|---:|"]
+    rows = [f"| {first_col} | n | R² | R² (log10) | MAPE | MAPE 95% interval | median abs err | max abs err "
+            "| mean signed err |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
     keys = list(order) if order else list(sc)
     for k in keys:
         s = sc.get(k)
         if not s:
             continue
+        ci = s.get("mape_ci95")
         rows.append(f"| {k} | {s['n']} | {_f(s['r2'], 3)} | {_f(s['r2_log'], 3)} | {_f(s['mape'], 1, True)} | "
-                    f"{_f(s['median_abs_pct_err'], 1, True)} | {_f(s['max_abs_pct_err'], 1, True)} | "
+                    f"{metrics.interval_text(ci) + ' %' if ci else '–'} | {_f(s['median_abs_pct_err'], 1, True)} | {_f(s['max_abs_pct_err'], 1, True)} | "
                     f"{_f(s['mean_pct_err'], 1, True)} |")
     return rows
 
