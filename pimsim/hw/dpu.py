@@ -51,7 +51,8 @@ class Dpu:
         self.wram_reserved = stacks + wram_static_bytes
         self.heap_used = 0
         self.mram_used_bytes = mram_used_bytes
-        self.pipeline = RevolverPipeline(env, cfg.cycle_ps, d.issue_interval_cycles, d.issue_width)
+        self.pipeline = RevolverPipeline(env, cfg.cycle_ps, d.issue_interval_cycles, d.issue_width,
+                                         d.mutex_wait_issue_share)
         stall = cfg.dma.pipeline_stall_fraction
         on_busy = (lambda busy: self.pipeline.set_capacity(1.0 - stall if busy else 1.0)) if stall else None
         self.dma = DmaEngine(env, cfg.dma, cfg.cycle_ps,
@@ -59,8 +60,6 @@ class Dpu:
                              on_busy_change=on_busy)
         self.barriers: dict[str, Barrier] = {}
         self.mutexes: dict[str, Mutex] = {}
-        self.mutex_waiters = 0      # tasklets spinning in mutex_lock, on all mutexes
-        self._on_mutex_waiters = self._mutex_waiters_changed if d.mutex_wait_issue_share else None
         self.handshakes = Handshakes(env)
         self.trace = trace
         self.dma_log = dma_log      # (tasklet, direction, bytes, mram_addr) per DMA, in issue order
@@ -94,17 +93,13 @@ class Dpu:
             raise SyncError(f"barrier {name!r} used with count {count}, but it was created for {b.count}")
         return b
 
-    def _mutex_waiters_changed(self, delta: int) -> None:
-        self.mutex_waiters += delta
-        self.pipeline.set_spinning(self.cfg.dpu.mutex_wait_issue_share * self.mutex_waiters)
-
     def mutex(self, name: str) -> Mutex:
         m = self.mutexes.get(name)
         if m is None:
             if len(self.mutexes) >= self.cfg.dpu.nr_mutexes:
                 raise CapacityError(f"mutex {name!r} would be number {len(self.mutexes) + 1}; "
                                     f"dpu.nr_mutexes = {self.cfg.dpu.nr_mutexes}")
-            m = self.mutexes[name] = Mutex(self.env, name, len(self.mutexes), self._on_mutex_waiters)
+            m = self.mutexes[name] = Mutex(self.env, name, len(self.mutexes), self.pipeline.add_spinners)
         return m
 
 

@@ -185,17 +185,17 @@ def _timer_at(now, head_tag, v, k, spin, capacity, cycle_ps, interval, width):
 
 
 @numba.njit(cache=True)
-def _respin(now, v, last, k, spin, new_spin, head_tag, seq, capacity, cycle_ps, interval, width):
-    """As RevolverPipeline.set_spinning: v advances at the old rate, then the first finish is
+def _rerated(now, v, last, k, spin, capacity, new_spin, new_capacity, head_tag, seq, cycle_ps, interval, width):
+    """As RevolverPipeline._set_rate: v advances at the old rate, then the first finish is
     re-timed (a new timer, as SimPy's _schedule) at the new one. Returns
-    (v, last, spin, timer on, timer time, timer seq, seq)."""
+    (v, last, spin, capacity, timer on, timer time, timer seq, seq)."""
     v = _advanced(now, v, last, k, spin, capacity, cycle_ps, interval, width)
     t_time, t_seq = np.int64(0), np.int64(0)
     if k:
-        t_time = _timer_at(now, head_tag, v, k, new_spin, capacity, cycle_ps, interval, width)
+        t_time = _timer_at(now, head_tag, v, k, new_spin, new_capacity, cycle_ps, interval, width)
         t_seq = seq
         seq += 1
-    return v, now, new_spin, k > 0, t_time, t_seq, seq
+    return v, now, new_spin, new_capacity, k > 0, t_time, t_seq, seq
 
 
 @numba.njit(cache=True)
@@ -263,14 +263,8 @@ def _replay(starts, kinds, fvals, ivals, b_count, nr_mutexes, cycle_ps, interval
     new_capacity = 1.0
     while status == OK:
         if new_capacity != capacity:            # RevolverPipeline.set_capacity
-            v = _advanced(now, v, last, k, spin, capacity, cycle_ps, interval, width)
-            last = now
-            capacity = new_capacity
-            t_on = k > 0
-            if t_on:
-                t_time = _timer_at(now, j_tag[head], v, k, spin, capacity, cycle_ps, interval, width)
-                t_seq = seq
-                seq += 1
+            v, last, spin, capacity, t_on, t_time, t_seq, seq = _rerated(
+                now, v, last, k, spin, capacity, spin, new_capacity, j_tag[head], seq, cycle_ps, interval, width)
         if running >= 0:
             t = running
             while True:                         # tasklet t runs until it blocks or ends
@@ -346,11 +340,11 @@ def _replay(starts, kinds, fvals, ivals, b_count, nr_mutexes, cycle_ps, interval
                     else:
                         m_queue[m, (m_head[m] + m_len[m]) % nr] = t
                         m_len[m] += 1
-                        if spin_share > 0:          # Dpu._mutex_waiters_changed(+1)
+                        if spin_share > 0:          # RevolverPipeline.add_spinners(+1)
                             spinners += 1
-                            v, last, spin, t_on, t_time, t_seq, seq = _respin(
-                                now, v, last, k, spin, spin_share * spinners, j_tag[head], seq,
-                                capacity, cycle_ps, interval, width)
+                            v, last, spin, capacity, t_on, t_time, t_seq, seq = _rerated(
+                                now, v, last, k, spin, capacity, spin_share * spinners, capacity, j_tag[head], seq,
+                                cycle_ps, interval, width)
                 else:                           # UNLOCK: wake the first waiter, go on
                     m = ivals[p]
                     if m_owner[m] != t:
@@ -361,11 +355,11 @@ def _replay(starts, kinds, fvals, ivals, b_count, nr_mutexes, cycle_ps, interval
                         m_head[m] = (m_head[m] + 1) % nr
                         m_len[m] -= 1
                         m_owner[m] = w
-                        if spin_share > 0:          # Dpu._mutex_waiters_changed(-1), before the wake-up
+                        if spin_share > 0:          # RevolverPipeline.add_spinners(-1), before the wake-up
                             spinners -= 1
-                            v, last, spin, t_on, t_time, t_seq, seq = _respin(
-                                now, v, last, k, spin, spin_share * spinners, j_tag[head], seq,
-                                capacity, cycle_ps, interval, width)
+                            v, last, spin, capacity, t_on, t_time, t_seq, seq = _rerated(
+                                now, v, last, k, spin, capacity, spin_share * spinners, capacity, j_tag[head], seq,
+                                cycle_ps, interval, width)
                         wake[nw] = w
                         nw += 1
                     else:

@@ -5,7 +5,7 @@ until `issue_interval_cycles` have passed. With k tasklets in compute phases eac
 min(1/interval, width*capacity/k) instructions per cycle, where capacity < 1 while the DMA
 engine moves data (it competes with the pipeline for WRAM; see models/*.toml
 dma.pipeline_stall_fraction). Tasklets spinning on a mutex take issue slots too without doing
-any work: they count as `spinning` sharers (dpu.mutex_wait_issue_share each). Rates change only
+any work: each counts as `spin_share` of a sharer (dpu.mutex_wait_issue_share). Rates change only
 when a compute phase or a spin starts or ends, so the server needs O(1) events per phase, never
 one per cycle.
 
@@ -26,7 +26,8 @@ _SAME_FINISH = 1e-9
 
 
 class RevolverPipeline:
-    def __init__(self, env: simpy.Environment, cycle_ps: float, issue_interval: int, issue_width: int):
+    def __init__(self, env: simpy.Environment, cycle_ps: float, issue_interval: int, issue_width: int,
+                 spin_share: float = 0.0):
         self.env = env
         self.cycle_ps = cycle_ps
         self.interval = issue_interval
@@ -36,21 +37,19 @@ class RevolverPipeline:
         self._v = 0.0               # virtual instructions served per active job
         self._last = 0              # env time of the last update of _v
         self._gen = 0               # invalidates stale timers
-        self.issued = 0.0           # instructions issued in total (for utilisation)
         self.capacity = 1.0         # fraction of issue slots available (DMA contention lowers it)
-        self.spinning = 0.0         # issue-slot sharers that do no work (tasklets spinning on a mutex)
+        self.spin_share = spin_share   # issue slots a spinning tasklet takes, per computing one's
+        self.spinners = 0           # tasklets spinning on a mutex: they share the slots, doing no work
 
     def _ps_per_instruction(self, k: int) -> float:
         """Time for one job to advance one instruction when k jobs (and the spinners) share the pipeline."""
-        return self.cycle_ps * max(self.interval, (k + self.spinning) / (self.width * self.capacity))
+        return self.cycle_ps * max(self.interval, (k + self.spin_share * self.spinners) / (self.width * self.capacity))
 
     def _advance(self) -> None:
         now = self.env.now
         k = len(self._jobs)
         if k and now > self._last:
-            dv = (now - self._last) / self._ps_per_instruction(k)
-            self._v += dv
-            self.issued += dv * k
+            self._v += (now - self._last) / self._ps_per_instruction(k)
         self._last = now
 
     def execute(self, instructions: float) -> simpy.Event:
@@ -65,17 +64,20 @@ class RevolverPipeline:
         return done
 
     def set_capacity(self, capacity: float) -> None:
-        """Change the share of issue slots available from now on (exact: rates are piecewise constant)."""
-        if capacity == self.capacity:
+        """Change the share of issue slots available from now on."""
+        self._set_rate(capacity, self.spinners)
+
+    def add_spinners(self, delta: int) -> None:
+        """delta tasklets start (+) or stop (-) spinning on a mutex from now on."""
+        if self.spin_share:
+            self._set_rate(self.capacity, self.spinners + delta)
+
+    def _set_rate(self, capacity: float, spinners: int) -> None:
+        # exact: rates are piecewise constant, so serve the old rate up to now, then re-time
+        if capacity == self.capacity and spinners == self.spinners:
             return
         self._advance()
-        self.capacity = capacity
-        self._schedule()
-
-    def set_spinning(self, spinning: float) -> None:
-        """Change the number of (weighted) spinners sharing the issue slots from now on."""
-        self._advance()
-        self.spinning = spinning
+        self.capacity, self.spinners = capacity, spinners
         self._schedule()
 
     def _schedule(self) -> None:
@@ -94,9 +96,7 @@ class RevolverPipeline:
         self._advance()
         jobs = self._jobs
         # Snap V to the finishing tag (removes the ps rounding of the timer).
-        f_min = jobs[0][0]
-        self.issued += (f_min - self._v) * len(jobs)
-        self._v = f_min
+        self._v = jobs[0][0]
         while jobs and jobs[0][0] <= self._v + _SAME_FINISH:
             _, _, done = heapq.heappop(jobs)
             done.succeed()

@@ -44,7 +44,7 @@ class Mutex:
     stops (-1) waiting: the SDK's mutex_lock spins, so a waiter takes pipeline issue slots."""
 
     def __init__(self, env: simpy.Environment, name: str, index: int = 0,
-                 on_waiters: Callable[[int], None] | None = None):
+                 on_waiters: Callable[[int], None] = lambda delta: None):
         self.env, self.name = env, name
         self.index = index          # the DPU's mutexes in order of creation (the replay's id)
         self.owner: int | None = None
@@ -60,8 +60,7 @@ class Mutex:
             ev.succeed()
         else:
             self._queue.append((tasklet, ev))
-            if self.on_waiters is not None:
-                self.on_waiters(+1)
+            self.on_waiters(+1)
         return ev
 
     def unlock(self, tasklet: int) -> None:
@@ -70,8 +69,7 @@ class Mutex:
             raise SyncError(f"tasklet {tasklet} unlocks mutex {self.name!r} held by {holder}")
         if self._queue:
             self.owner, ev = self._queue.popleft()
-            if self.on_waiters is not None:
-                self.on_waiters(-1)
+            self.on_waiters(-1)
             ev.succeed()
         else:
             self.owner = None
