@@ -114,8 +114,8 @@ def uncached_source_ps(cfg: SystemConfig, direction: str, source_bytes: float, r
     (docs/model.md)."""
     tr = cfg.transfer
     cached = tr.cpu_dpu_cached_source_mb * MB
-    if direction != TO_DPU or source_bytes <= cached:
-        return np.zeros_like(np.asarray(rank_bytes, np.float64))
+    if direction != TO_DPU or source_bytes <= cached or not tr.cpu_dpu_uncached_us_per_mb:
+        return 0.0                      # (adds to a rank array or a scalar alike)
     uncached = 1.0 - cached / source_bytes
     return np.asarray(rank_bytes, np.float64) * uncached * (tr.cpu_dpu_uncached_us_per_mb * PS_PER_US / MB)
 
