@@ -226,7 +226,6 @@ def test_mutex_spinners_slow_the_holder(share):
     r = run_dpu(prog, nr_tasklets=n, config=c)
     expected = work * sum(max(interval(c), 1 + share * (n - 1 - i)) for i in range(n))
     assert r.cycles == pytest.approx(expected, abs=n * ABS)   # each of the n turns rounds to a ps
-    assert expected > work * n * interval(c) or share < 1     # the case where spinning shows
 
 
 def test_mutex_spinners_slow_bystanders():

@@ -197,8 +197,9 @@ def _score_table(sc: dict, order: Sequence[str] | None = None, first_col: str = 
         if not s:
             continue
         ci = s.get("mape_ci95")
+        interval = f"{metrics.interval_text(ci)} %" if ci else "–"
         rows.append(f"| {k} | {s['n']} | {_f(s['r2'], 3)} | {_f(s['r2_log'], 3)} | {_f(s['mape'], 1, True)} | "
-                    f"{metrics.interval_text(ci) + ' %' if ci else '–'} | {_f(s['median_abs_pct_err'], 1, True)} | {_f(s['max_abs_pct_err'], 1, True)} | "
+                    f"{interval} | {_f(s['median_abs_pct_err'], 1, True)} | {_f(s['max_abs_pct_err'], 1, True)} | "
                     f"{_f(s['mean_pct_err'], 1, True)} |")
     return rows
 
