@@ -133,7 +133,7 @@ def test_unpredictable_rows_carry_a_reason(points, cfg):
 
 def test_variant_says_how_the_host_program_ran(tmp_path, cfg):
     """GEMV rows: PrIM's defaults unless the variant sets a parameter; the uPIMulator table's
-    rows get that table's n = 64; what cannot be replayed is reported with the reason."""
+    rows get that table's n = 64 (and its TS rows query length m = 64); what cannot be replayed is reported with the reason."""
     rows = [
         "p,s,GEMV,PrIM strong scaling,4,,8192,dpu_kernel_time,1,ms,",                       # 2: defaults
         "p,s,GEMV,PrIM; n=2048; BL=10,4,,8192,dpu_kernel_time,1,ms,",                      # 3
@@ -143,6 +143,7 @@ def test_variant_says_how_the_host_program_ran(tmp_path, cfg):
         "p,s,GEMV,PrIM; n=wide,4,,8192,dpu_kernel_time,1,ms,",                             # 7
         "p,s,GEMV,pimsim kernels_c; BL=10; SHIM BUILD (host times),4,,8192,dpu_kernel_time,1,ms,",  # 8
         "p,s,UNI,pimsim kernels_c; BL=10; host:-g=rand,4,,8192,dpu_kernel_time,1,ms,",     # 9
+        "p,s,TS,PrIM; size=uPIMulator data_prep_param,4,,65536,dpu_kernel_time,1,ms,",     # 10: m = 64
     ]
     f = tmp_path / "variants.csv"
     f.write_text(HEADER + "\n".join(rows) + "\n")
@@ -156,8 +157,8 @@ def test_variant_says_how_the_host_program_ran(tmp_path, cfg):
 
     preds = Predictor(Backends(prim=prim)).predict(pts, cfg)
     by = {p.m.line: p for p in preds}
-    assert asked == [None, {"n": 2048}, {"n": 64}]
-    assert all(by[i].predicted is not None for i in (2, 3, 4))
+    assert asked == [None, {"n": 2048}, {"n": 64}, {"m": 64}]
+    assert all(by[i].predicted is not None for i in (2, 3, 4, 10))
     reasons = {i: by[i].reason for i in range(5, 10)}
     assert "BL=8" in reasons[5] and "BL=10" in reasons[5]
     assert "'cols'" in reasons[6] and "n" in reasons[6]

@@ -37,6 +37,9 @@ MEASURED_TABLE_PARAMS = {
     # 64 rounds instead of 16; with N_=1 the whole run moves 1/32 of those bytes (64 KB). uPIMulator's
     # own sim_kernel for that row (190.0 ms) is likewise 4.00x its 4-DPU value (47.50 ms).
     "TRNS": lambda size, dpus: {"N_": 64, "n": 8, "m": 4},
+    # query length 64 (validation/measurements/README.md; uPIMulator's TS host: query_length = 64),
+    # where PrIM's run scripts use -m 256
+    "TS": lambda size, dpus: {"m": 64},
 }
 
 
