@@ -2,9 +2,12 @@
 parallel push, one launch, parallel retrieval of bins x 4 bytes + host merge as DPU->CPU);
 the DPU binary shares NR_HISTO histograms between the tasklets under mutexes.
 
-NR_HISTO is a compile-time constant of PrIM's HST-L; its Makefile default is not in the stored
-sources. Default here: 1, the only value at which PrIM's own sweep (HST-L/run.sh: 4096 bins at
-16 tasklets, BL=10) fits in 64 KB of WRAM (16 KB per histogram + 16 x 1 KB blocks + stacks).
+NR_HISTO is a compile-time constant of PrIM's HST-L. Default here: 1, as in the HST-L build
+files of uPIMulator's copy of PrIM (Makefile `NR_HISTO ?= 1`; dpu/CMakeLists.txt `NR_HISTO 1`,
+`BL 10`), which uPIMulator simulated beside the measured table of validation/measurements
+(how the hardware runs were built is not recorded). It is also the only
+value at which PrIM's own sweep (HST-L/run.sh: 4096 bins at 16 tasklets, BL=10) fits in 64 KB
+of WRAM (16 KB per histogram + 16 x 1 KB blocks + stacks).
 It must be a power of two dividing the tasklet count; larger requests are lowered to the
 largest such value (kernels/hst_l.py: effective_histos).
 """
