@@ -272,7 +272,7 @@ SPECS = {
         lambda K, a, c: K.make_args(int(a["size"][0]), int(a["transfer_size"][0]), int(a["bins"][0])),
         lambda d, a, c: {"histo": heap(d, U32, int(a["transfer_size"][0]), int(a["bins"][0]))},
         lambda K, mem, a, c: {"histo": mem_heap(mem, U32, int(a["transfer_size"][0]), int(a["bins"][0]))},
-        kernel_of=lambda K, nt: K.make_kernel(K.effective_histos(1, nt))),
+        kernel_of=lambda K, nt: K.make_kernel(1)),
     "hst-l4": Spec(
         "hst-l", "hst_l", np.dtype([("size", U32), ("transfer_size", U32), ("bins", U32), ("pad", U32)]),
         lambda K, a, c: K.make_args(int(a["size"][0]), int(a["transfer_size"][0]), int(a["bins"][0])),

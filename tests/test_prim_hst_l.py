@@ -1,12 +1,13 @@
 """PrIM HST-L on pimsim: histogram equals numpy; NR_HISTO handling; mutex serialisation."""
 import pytest
 
+from pimsim.errors import PimsimError
 from pimsim.kernels import hst_l as K
 from pimsim.workloads import prim
 
 
 @pytest.mark.parametrize("dpus,tasklets,size,bins,nr_histo", [
-    (1, 16, 8192, 256, 1), (1, 1, 1001, 256, 4), (3, 11, 10_007, 64, 4), (64, 16, 100_003, 256, 4),
+    (1, 16, 8192, 256, 1), (1, 1, 1001, 256, 1), (3, 11, 10_007, 64, 1), (2, 12, 10_007, 64, 4), (64, 16, 100_003, 256, 4),
     (256, 16, 65_536, 256, 2), (3, 16, 5, 4096, 1), (4, 16, 20_000, 2048, 2),
 ])
 def test_hst_l_matches_numpy(dpus, tasklets, size, bins, nr_histo):
@@ -16,12 +17,19 @@ def test_hst_l_matches_numpy(dpus, tasklets, size, bins, nr_histo):
     assert r.outputs["histogram"].shape == (bins,) and int(r.outputs["histogram"].sum()) == size
 
 
-def test_effective_histos_is_a_power_of_two_dividing_tasklets():
-    assert K.effective_histos(4, 16) == 4
-    assert K.effective_histos(4, 11) == 1
-    assert K.effective_histos(8, 12) == 4
-    assert K.effective_histos(3, 16) == 2
-    assert K.effective_histos(1, 1) == 1
+@pytest.mark.parametrize("nr_histo,tasklets", [(3, 16), (4, 11), (8, 12), (0, 16), (32, 16), (True, 16), (2.0, 16)])
+def test_nr_histo_must_be_a_power_of_two_dividing_the_tasklets(nr_histo, tasklets):
+    with pytest.raises(PimsimError, match=rf"NR_HISTO = {nr_histo!r}: must be a power of two dividing NR_TASKLETS = {tasklets}"):
+        prim.run("HST-L", dpus=1, tasklets=tasklets, size=4096, params={"nr_histo": nr_histo}, timing_only=True)
+
+
+def test_a_kernel_built_for_more_histograms_refuses_fewer_tasklets():
+    from pimsim.host_api import DpuSet
+    s = DpuSet(1, timing_only=True)
+    s.load(K.make_kernel(4), 6)
+    s.push_xfer("DPU_INPUT_ARGUMENTS", [K.make_args(4096, 4096, 256)])
+    with pytest.raises(PimsimError, match="NR_HISTO = 4: must be a power of two dividing NR_TASKLETS = 6"):
+        s.launch()
 
 
 def test_hst_l_one_shared_histogram_is_mutex_bound():

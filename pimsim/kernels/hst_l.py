@@ -23,6 +23,7 @@ from functools import lru_cache
 import numba
 import numpy as np
 
+from pimsim.errors import PimsimError
 from pimsim.kernel import DpuMemory, Kernel
 from pimsim.kernels import hst_s
 from pimsim.kernels._prim import BLOCK_BYTES, BLOCK_LOOP, HEAP, MRAM_HEAP_SYMBOL, args_symbol, cyclic_blocks, mulsi3, prologue
@@ -41,14 +42,16 @@ MERGE_TERM = hst_s.MERGE_TERM
 MERGE_BIN = hst_s.MERGE_BIN
 
 
-def effective_histos(requested: int, nr_tasklets: int) -> int:
+def check_histos(nr_histo, nr_tasklets: int) -> int:
     """PrIM indexes histograms with tasklet_id & (NR_HISTO - 1) and gives each histogram's
     barrier NR_TASKLETS / NR_HISTO tasklets, so NR_HISTO must be a power of two dividing
-    NR_TASKLETS: the largest such value not above `requested`."""
-    h = 1
-    while h * 2 <= requested and nr_tasklets % (h * 2) == 0:
-        h *= 2
-    return h
+    NR_TASKLETS (pimsim's C kernel stops the build otherwise; PrIM's miscounts)."""
+    if (isinstance(nr_histo, bool) or not isinstance(nr_histo, (int, np.integer)) or nr_histo < 1
+            or nr_histo & (nr_histo - 1) or nr_tasklets % nr_histo):
+        raise PimsimError(f"HST-L: NR_HISTO = {nr_histo!r}: must be a power of two dividing "
+                          f"NR_TASKLETS = {nr_tasklets} (each histogram is shared by "
+                          f"NR_TASKLETS / NR_HISTO tasklets, chosen by tasklet_id & (NR_HISTO - 1))")
+    return int(nr_histo)
 
 
 @dataclass(frozen=True)
@@ -61,7 +64,7 @@ class Shape:
 
 
 def program(ctx, s: Shape):
-    nh = s.nr_histo
+    nh = check_histos(s.nr_histo, ctx.nr_tasklets)
     if ctx.id == 0:
         yield from ctx.compute(INIT_BARRIER, times=nh)
     yield from prologue(ctx)
@@ -119,7 +122,7 @@ def _hst_shared(a, bins, nr_tasklets, nr_histo, block_elems, depth):
 @lru_cache(maxsize=None)
 def make_kernel(nr_histo: int) -> Kernel:
     if nr_histo < 1 or nr_histo & (nr_histo - 1):
-        raise ValueError(f"NR_HISTO = {nr_histo}: must be a power of two")
+        raise PimsimError(f"HST-L: NR_HISTO = {nr_histo}: must be a power of two")
 
     def shape(args: np.ndarray) -> Shape:
         return Shape(int(args["size"][0]), int(args["transfer_size"][0]), int(args["bins"][0]), nr_histo)

@@ -8,13 +8,12 @@ files of uPIMulator's copy of PrIM (Makefile `NR_HISTO ?= 1`; dpu/CMakeLists.txt
 (how the hardware runs were built is not recorded). It is also the only
 value at which PrIM's own sweep (HST-L/run.sh: 4096 bins at 16 tasklets, BL=10) fits in 64 KB
 of WRAM (16 KB per histogram + 16 x 1 KB blocks + stacks).
-It must be a power of two dividing the tasklet count; larger requests are lowered to the
-largest such value (kernels/hst_l.py: effective_histos).
+It must be a power of two dividing the tasklet count (kernels/hst_l.py: check_histos); any
+other value is an error, as in pimsim's C kernel, not lowered to one that works.
 """
 from __future__ import annotations
 
 from pimsim.config import SystemConfig
-from pimsim.errors import PimsimError
 from pimsim.kernels import hst_l as K
 from pimsim.workloads.prim import hst_s
 
@@ -35,8 +34,5 @@ class _Binary:
 
 def run(dpus: int, tasklets: int, size: int, params: dict, timing_only: bool,
         config: SystemConfig, seed: int):
-    req = params["nr_histo"]
-    if isinstance(req, bool) or not isinstance(req, int) or req < 1:
-        raise PimsimError(f"{NAME}: nr_histo = {req!r}: expected a positive integer")
-    binary = _Binary(K.effective_histos(req, tasklets))
+    binary = _Binary(K.check_histos(params["nr_histo"], tasklets))
     return hst_s.run_histogram(binary, NAME, dpus, tasklets, size, params, timing_only, config, seed)
