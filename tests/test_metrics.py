@@ -86,3 +86,11 @@ def test_summary_carries_the_interval_only_for_enough_points():
 def test_interval_level_out_of_range_is_an_error():
     with pytest.raises(ValueError, match="interval level 1.5"):
         metrics.mape_interval([1.0] * 10, level=1.5)
+
+
+def test_number_and_interval_text():
+    assert metrics.number_text(7.649) == "7.6"
+    assert metrics.number_text(0.12345, 3, " %") == "0.123 %"
+    assert metrics.number_text(None) == "-" and metrics.number_text(None, none="–") == "–"
+    assert metrics.interval_text((4.21, 11.66)) == "4.2-11.7"
+    assert metrics.interval_text(None) == "-"

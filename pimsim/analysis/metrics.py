@@ -54,6 +54,11 @@ def mape_interval(ape: Sequence[float], level: float = CI_LEVEL, resamples: int 
     return float(lo), float(hi)
 
 
+def number_text(x: float | None, nd: int = 1, unit: str = "", none: str = "-") -> str:
+    """x with nd decimals and its unit; `none` when there is no value (too few points)."""
+    return none if x is None else f"{x:.{nd}f}{unit}"
+
+
 def interval_text(ci: Sequence[float] | None, nd: int = 1) -> str:
     """'low-high' for a mape_ci95 entry, '-' when there is none."""
     return "-" if ci is None else f"{ci[0]:.{nd}f}-{ci[1]:.{nd}f}"

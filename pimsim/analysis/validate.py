@@ -161,10 +161,9 @@ def _plain(x):
 TARGETS = {"single-dpu-kernel": 8.0, "multi-dpu-kernel": 15.0, "transfers": 10.0}  # issue 7, MAPE %
 
 
-def _f(x, nd=1, pct=False) -> str:
-    if x is None:
-        return "–"
-    return f"{x:.{nd}f}" + (" %" if pct else "")
+def _cell(x, nd=1, pct=False) -> str:
+    """A report table cell: the number (with ' %' for percentages), an en dash for none."""
+    return metrics.number_text(x, nd, " %" if pct else "", none="–")
 
 
 def _target_lines(groups: dict) -> list[str]:
@@ -198,9 +197,9 @@ def _score_table(sc: dict, order: Sequence[str] | None = None, first_col: str = 
             continue
         ci = s.get("mape_ci95")
         interval = f"{metrics.interval_text(ci)} %" if ci else "–"
-        rows.append(f"| {k} | {s['n']} | {_f(s['r2'], 3)} | {_f(s['r2_log'], 3)} | {_f(s['mape'], 1, True)} | "
-                    f"{interval} | {_f(s['median_abs_pct_err'], 1, True)} | {_f(s['max_abs_pct_err'], 1, True)} | "
-                    f"{_f(s['mean_pct_err'], 1, True)} |")
+        rows.append(f"| {k} | {s['n']} | {_cell(s['r2'], 3)} | {_cell(s['r2_log'], 3)} | {_cell(s['mape'], 1, True)} | "
+                    f"{interval} | {_cell(s['median_abs_pct_err'], 1, True)} | {_cell(s['max_abs_pct_err'], 1, True)} | "
+                    f"{_cell(s['mean_pct_err'], 1, True)} |")
     return rows
 
 

@@ -120,7 +120,7 @@ def _sections(specs: list[str]) -> tuple[str, ...]:
 
 def _cross_validate(args, points, cfg, params, command, progress) -> dict:
     from pimsim.analysis.calibrate import cross_validate
-    from pimsim.analysis.metrics import interval_text
+    from pimsim.analysis.metrics import interval_text, number_text
     from pimsim.analysis.validate import TARGETS, write_cv_report
 
     cv = cross_validate(points, cfg, params or None, k=args.cv, seed=args.seed, jobs=args.jobs,
@@ -142,18 +142,16 @@ def _cross_validate(args, points, cfg, params, command, progress) -> dict:
         for g, s in [("overall", sc["overall"]), *sc["groups"].items()]:
             tgt = TARGETS.get(g)
             verdict = "" if tgt is None else f"<= {tgt:g} %: {'met' if s['mape'] <= tgt else 'NOT met'}"
-            print(f"  {g:<20} {s['n']:>4} {_f(s['mape'], 1):>7} {interval_text(s['mape_ci95']):>13} "
-                  f"{_f(s['max_abs_pct_err'], 1):>7}  {verdict}")
+            print(f"  {g:<20} {s['n']:>4} {number_text(s['mape'], 1):>7} {interval_text(s['mape_ci95']):>13} "
+                  f"{number_text(s['max_abs_pct_err'], 1):>7}  {verdict}")
         if args.report:
             print(f"\nwrote {out['report_files']['report']}")
     return out
 
 
-def _f(x, nd=2):
-    return "-" if x is None else f"{x:.{nd}f}"
-
-
 def print_summary(out: dict) -> None:
+    from pimsim.analysis.metrics import number_text
+
     print(f"wrote {out['out']} ({out['n_fit_points']} points fitted, {out['n_heldout_points']} held out: "
           f"{out['holdout']}; {out['wall_s']:.1f} s)")
     print(f"\n  {'parameter':<34} {'start':>12} {'fitted':>12}   bounds")
@@ -162,7 +160,7 @@ def print_summary(out: dict) -> None:
     print(f"\n  {'stage':<16} {'points':>6} {'evals':>6} {'calls':>6} {'wall s':>7}  MAPE start -> end")
     for s in out["stages"]:
         print(f"  {s['name']:<16} {s['n_points']:>6} {s['nfev']:>6} {s['model_calls']:>6} {s['wall_s']:>7.1f}  "
-              f"{_f(s['mape_start'])} % -> {_f(s['mape_end'])} %")
+              f"{number_text(s['mape_start'], 2)} % -> {number_text(s['mape_end'], 2)} %")
     m = out.get("metrics") or {}
     if m:
         print(f"\n  {'group':<20} {'fit before':>11} {'fit after':>10} {'held before':>12} {'held after':>11}  (MAPE %)")
@@ -172,5 +170,5 @@ def print_summary(out: dict) -> None:
                 sc = m[when][sub]
                 s = sc["overall"] if g == "overall" else sc["groups"].get(g)
                 return s["mape"] if s else None
-            print(f"  {g:<20} {_f(get('before', 'fit')):>11} {_f(get('after', 'fit')):>10} "
-                  f"{_f(get('before', 'heldout')):>12} {_f(get('after', 'heldout')):>11}")
+            print(f"  {g:<20} {number_text(get('before', 'fit'), 2):>11} {number_text(get('after', 'fit'), 2):>10} "
+                  f"{number_text(get('before', 'heldout'), 2):>12} {number_text(get('after', 'heldout'), 2):>11}")

@@ -61,9 +61,6 @@ def handle(args) -> dict:
     return out
 
 
-def _f(x, nd=1):
-    return "-" if x is None else f"{x:.{nd}f}"
-
 
 def print_summary(out: dict) -> None:
     print(f"preset {out['preset']}: {out['n_points']} points, {out['n_scored']} scored, "
@@ -76,15 +73,16 @@ def print_summary(out: dict) -> None:
             note = machine_note(out, name)
             print(f"  {n:>4} points  {name}" + (f"  ({note.removeprefix(', ')})" if note else ""))
 
-    from pimsim.analysis.metrics import interval_text
+    from pimsim.analysis.metrics import interval_text, number_text
 
     def table(title, sc):
         print(f"\n{title}")
         print(f"  {'group':<22} {'n':>4} {'R2':>7} {'R2log':>7} {'MAPE%':>7} {'95% interval':>13} "
               f"{'med%':>7} {'max%':>8}")
         for name, s in sc.items():
-            print(f"  {name:<22} {s['n']:>4} {_f(s['r2'], 3):>7} {_f(s['r2_log'], 3):>7} {_f(s['mape']):>7} "
-                  f"{interval_text(s['mape_ci95']):>13} {_f(s['median_abs_pct_err']):>7} {_f(s['max_abs_pct_err']):>8}")
+            print(f"  {name:<22} {s['n']:>4} {number_text(s['r2'], 3):>7} {number_text(s['r2_log'], 3):>7} "
+                  f"{number_text(s['mape']):>7} {interval_text(s['mape_ci95']):>13} "
+                  f"{number_text(s['median_abs_pct_err']):>7} {number_text(s['max_abs_pct_err']):>8}")
 
     if "heldout" in out:
         table("held-out points (not used in the calibration)",
