@@ -308,3 +308,20 @@ def test_target_lines_give_the_mape_interval_or_say_why_not():
     assert f"multi-dpu-kernel: {many['mape']:.1f} % (95% interval {lo:.1f}-{hi:.1f} %) vs target ≤ 15 % — met" in lines
     assert "single-dpu-kernel: 25.0 % (too few points for an interval) vs target ≤ 8 % — NOT met (n = 2)" in lines
     assert "transfers: no point scored" in lines
+
+
+def test_table_rows_of_workloads_missing_from_the_projects_copy_are_predicted(tmp_path, cfg):
+    """The uPIMulator table also ran HST-L, SCAN-RSS and TS (validation/measurements/README.md);
+    rows of them in that table's form get real predictions, the TS ones with its query length 64."""
+    from pimsim.workloads import prim
+    rows = [f"p,s,{w},PrIM; size=uPIMulator data_prep_param,{d},,65536,{metric},1,ms,"
+            for w in ("HST-L", "SCAN-RSS", "TS") for d in (1, 4, 16)
+            for metric in ("dpu_kernel_time", "cpu_dpu_time", "dpu_cpu_time")]
+    f = tmp_path / "table.csv"
+    f.write_text(HEADER + "\n".join(rows) + "\n")
+    preds = Predictor().predict(ms.load([f]), cfg)
+    assert all(p.predicted is not None and p.predicted > 0 for p in preds), [p.reason for p in preds]
+    ts4 = next(p for p in preds if p.m.workload == "TS" and p.m.nr_dpus == 4 and p.m.metric == "dpu_kernel_time")
+    want = prim.run("TS", dpus=4, size=65536, params={"m": 64}, timing_only=True, config=cfg).time_ms["dpu_kernel"]
+    assert ts4.predicted == pytest.approx(want, rel=1e-12)
+    assert want < 0.5 * prim.run("TS", dpus=4, size=65536, timing_only=True, config=cfg).time_ms["dpu_kernel"]
