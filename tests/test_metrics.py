@@ -93,4 +93,5 @@ def test_number_and_interval_text():
     assert metrics.number_text(0.12345, 3, " %") == "0.123 %"
     assert metrics.number_text(None) == "-" and metrics.number_text(None, none="–") == "–"
     assert metrics.interval_text((4.21, 11.66)) == "4.2-11.7"
-    assert metrics.interval_text(None) == "-"
+    assert metrics.interval_text(None) == "-" and metrics.interval_text(None, none="–") == "–"
+    assert metrics.interval_text((4.21, 11.66), unit=" %") == "4.2-11.7 %"

@@ -7,8 +7,8 @@ from pimsim.workloads import prim
 
 
 @pytest.mark.parametrize("dpus,tasklets,size,bins,nr_histo", [
-    (1, 16, 8192, 256, 1), (1, 1, 1001, 256, 1), (3, 11, 10_007, 64, 1), (2, 12, 10_007, 64, 4), (64, 16, 100_003, 256, 4),
-    (256, 16, 65_536, 256, 2), (3, 16, 5, 4096, 1), (4, 16, 20_000, 2048, 2),
+    (1, 16, 8192, 256, 1), (1, 1, 1001, 256, 1), (3, 11, 10_007, 64, 1), (2, 12, 10_007, 64, 4),
+    (64, 16, 100_003, 256, 4), (256, 16, 65_536, 256, 2), (3, 16, 5, 4096, 1), (4, 16, 20_000, 2048, 2),
 ])
 def test_hst_l_matches_numpy(dpus, tasklets, size, bins, nr_histo):
     r = prim.run("HST-L", dpus=dpus, tasklets=tasklets, size=size,
@@ -19,7 +19,8 @@ def test_hst_l_matches_numpy(dpus, tasklets, size, bins, nr_histo):
 
 @pytest.mark.parametrize("nr_histo,tasklets", [(3, 16), (4, 11), (8, 12), (0, 16), (32, 16), (True, 16), (2.0, 16)])
 def test_nr_histo_must_be_a_power_of_two_dividing_the_tasklets(nr_histo, tasklets):
-    with pytest.raises(PimsimError, match=rf"NR_HISTO = {nr_histo!r}: must be a power of two dividing NR_TASKLETS = {tasklets}"):
+    rule = rf"NR_HISTO = {nr_histo!r}: must be a power of two dividing NR_TASKLETS = {tasklets}"
+    with pytest.raises(PimsimError, match=rule):
         prim.run("HST-L", dpus=1, tasklets=tasklets, size=4096, params={"nr_histo": nr_histo}, timing_only=True)
 
 

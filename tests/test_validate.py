@@ -133,7 +133,8 @@ def test_unpredictable_rows_carry_a_reason(points, cfg):
 
 def test_variant_says_how_the_host_program_ran(tmp_path, cfg):
     """GEMV rows: PrIM's defaults unless the variant sets a parameter; the uPIMulator table's
-    rows get that table's n = 64 (and its TS rows query length m = 64); what cannot be replayed is reported with the reason."""
+    rows get that table's n = 64 (and its TS rows query length m = 64); what cannot be replayed
+    is reported with the reason."""
     rows = [
         "p,s,GEMV,PrIM strong scaling,4,,8192,dpu_kernel_time,1,ms,",                       # 2: defaults
         "p,s,GEMV,PrIM; n=2048; BL=10,4,,8192,dpu_kernel_time,1,ms,",                      # 3

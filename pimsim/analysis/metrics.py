@@ -59,9 +59,9 @@ def number_text(x: float | None, nd: int = 1, unit: str = "", none: str = "-") -
     return none if x is None else f"{x:.{nd}f}{unit}"
 
 
-def interval_text(ci: Sequence[float] | None, nd: int = 1) -> str:
-    """'low-high' for a mape_ci95 entry, '-' when there is none."""
-    return "-" if ci is None else f"{ci[0]:.{nd}f}-{ci[1]:.{nd}f}"
+def interval_text(ci: Sequence[float] | None, nd: int = 1, unit: str = "", none: str = "-") -> str:
+    """'low-high' and its unit for a mape_ci95 entry; `none` when there is none (as number_text)."""
+    return none if ci is None else f"{ci[0]:.{nd}f}-{ci[1]:.{nd}f}{unit}"
 
 
 def r2(measured: Sequence[float], predicted: Sequence[float]) -> float | None:

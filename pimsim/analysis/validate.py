@@ -195,11 +195,10 @@ def _score_table(sc: dict, order: Sequence[str] | None = None, first_col: str = 
         s = sc.get(k)
         if not s:
             continue
-        ci = s.get("mape_ci95")
-        interval = f"{metrics.interval_text(ci)} %" if ci else "–"
-        rows.append(f"| {k} | {s['n']} | {_cell(s['r2'], 3)} | {_cell(s['r2_log'], 3)} | {_cell(s['mape'], 1, True)} | "
-                    f"{interval} | {_cell(s['median_abs_pct_err'], 1, True)} | {_cell(s['max_abs_pct_err'], 1, True)} | "
-                    f"{_cell(s['mean_pct_err'], 1, True)} |")
+        interval = metrics.interval_text(s.get("mape_ci95"), unit=" %", none="–")
+        rows.append(f"| {k} | {s['n']} | {_cell(s['r2'], 3)} | {_cell(s['r2_log'], 3)} | "
+                    f"{_cell(s['mape'], 1, True)} | {interval} | {_cell(s['median_abs_pct_err'], 1, True)} | "
+                    f"{_cell(s['max_abs_pct_err'], 1, True)} | {_cell(s['mean_pct_err'], 1, True)} |")
     return rows
 
 

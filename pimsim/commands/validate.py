@@ -61,7 +61,6 @@ def handle(args) -> dict:
     return out
 
 
-
 def print_summary(out: dict) -> None:
     print(f"preset {out['preset']}: {out['n_points']} points, {out['n_scored']} scored, "
           f"{out['n_unpredicted']} cannot be predicted, {out['n_zero_measured']} measured as 0")

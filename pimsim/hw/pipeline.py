@@ -39,7 +39,7 @@ class RevolverPipeline:
         self._gen = 0               # invalidates stale timers
         self.capacity = 1.0         # fraction of issue slots available (DMA contention lowers it)
         self.spin_share = spin_share   # issue slots a spinning tasklet takes, per computing one's
-        self.spinners = 0           # tasklets spinning on a mutex: they share the slots, doing no work
+        self.spinners = 0           # tasklets spinning on a mutex (counted only when spin_share > 0)
 
     def _ps_per_instruction(self, k: int) -> float:
         """Time for one job to advance one instruction when k jobs (and the spinners) share the pipeline."""

@@ -4,12 +4,12 @@ the DPU binary shares NR_HISTO histograms between the tasklets under mutexes.
 
 NR_HISTO is a compile-time constant of PrIM's HST-L. Default here: 1, as in the HST-L build
 files of uPIMulator's copy of PrIM (Makefile `NR_HISTO ?= 1`; dpu/CMakeLists.txt `NR_HISTO 1`,
-`BL 10`), which uPIMulator simulated beside the measured table of validation/measurements
-(how the hardware runs were built is not recorded). It is also the only
-value at which PrIM's own sweep (HST-L/run.sh: 4096 bins at 16 tasklets, BL=10) fits in 64 KB
-of WRAM (16 KB per histogram + 16 x 1 KB blocks + stacks).
-It must be a power of two dividing the tasklet count (kernels/hst_l.py: check_histos); any
-other value is an error, as in pimsim's C kernel, not lowered to one that works.
+`BL 10`), which uPIMulator simulated beside the measured table of validation/measurements (how
+the hardware runs were built is not recorded). It is also the only value at which PrIM's own
+sweep (HST-L/run.sh: 4096 bins at 16 tasklets, BL=10) fits in 64 KB of WRAM (16 KB per
+histogram + 16 x 1 KB blocks + stacks). It must be a power of two dividing the tasklet count
+(kernels/hst_l.py: check_histos); any other value is an error, as in pimsim's C kernel, not
+lowered to one that works.
 """
 from __future__ import annotations
 
