@@ -250,6 +250,44 @@ def test_mutex_spinners_slow_bystanders():
     assert sleep.cycles == pytest.approx(11 * c_work, abs=ABS)
 
 
+@pytest.mark.parametrize("tasklets", [1, 16])
+def test_batched_critical_sections_time_as_per_element_locking(tasklets):
+    """Kernels that take a mutex once per element (HST-L, BFS) are timed with one lock per
+    block: the block's n - 1 extra lock/unlock calls run outside it, its n increments inside.
+    Alone, a tasklet issues exactly the same instructions either way. With 16 tasklets on one
+    mutex the lock is the bottleneck: every critical section runs while the 15 others spin or
+    compute, so each of its W instructions takes 16 cycles and both forms take about
+    16 x 16 x n x W cycles (within 3 %: they differ only in how the first and last blocks
+    overlap the others' work)."""
+    c = load_preset("upmem-2556").with_overrides(["dma.pipeline_stall_fraction=0"])
+    n, outside, inside = 40, 12, 4
+
+    def per_element(ctx, _):
+        for _ in range(n):
+            yield from ctx.compute(instructions=outside)
+            yield from ctx.mutex_lock("m")
+            yield from ctx.compute(instructions=inside)
+            yield from ctx.mutex_unlock("m")
+
+    def batched(ctx, _):
+        yield from ctx.compute(instructions=n * outside + ctx.batched_lock_instructions(n))
+        yield from ctx.mutex_lock("m")
+        yield from ctx.compute(instructions=n * inside)
+        yield from ctx.mutex_unlock("m")
+
+    each = run_dpu(per_element, nr_tasklets=tasklets, config=c)
+    block = run_dpu(batched, nr_tasklets=tasklets, config=c)
+    if tasklets == 1:
+        calls = instr(c, "mutex_lock") + instr(c, "mutex_unlock")
+        expected = interval(c) * n * (outside + inside + calls)
+        assert each.cycles == pytest.approx(expected, abs=4 * n * ABS)   # 4n phases, each rounded to a ps
+        assert block.cycles == pytest.approx(expected, abs=ABS)
+    else:
+        lock_bound = tasklets * tasklets * n * inside
+        assert each.cycles == pytest.approx(lock_bound, rel=0.03)
+        assert block.cycles == pytest.approx(lock_bound, rel=0.03)
+
+
 def test_handshake_rendezvous(cfg):
     times = {}
 

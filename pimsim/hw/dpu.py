@@ -206,7 +206,17 @@ class TaskletContext:
         yield from self._execute(self.cfg.ops.instructions["mutex_lock"])
         yield from self._lock(self.dpu.mutex(name))
 
+    def batched_lock_instructions(self, n: int) -> float:
+        """Instructions of the n - 1 extra mutex_lock/mutex_unlock calls when a kernel times n
+        critical sections of one mutex as a single lock (one per block instead of one per
+        element). They run outside the lock, as the verbs' own instructions do."""
+        ops = self.cfg.ops.instructions
+        return max(n - 1, 0) * (ops["mutex_lock"] + ops["mutex_unlock"])
+
     def mutex_unlock(self, name: str = "mutex") -> Generator:
+        # The lock is free from the moment `release` issues: a spinning waiter's next acquire
+        # takes it. Timing the release's own turn inside the critical section made TRNS's
+        # kernel grow 11 % faster per M_ than measured, against 4 % this way.
         self._unlock(self.dpu.mutex(name))
         yield from self._execute(self.cfg.ops.instructions["mutex_unlock"])
 

@@ -138,15 +138,13 @@ def program(ctx, s: Shape):
     hit_instr = c(EXP_HIT) + c(LOAD8) + c(STORE8)
     reads = nodes + 2 * front + 2 * edges
     for p in range(PIECES):
-        yield from ctx.compute(instructions=instr / PIECES)
-        yield from _reads(ctx, _split(reads, PIECES, p), current_m, cache)
         h = _split(hits, PIECES, p)
+        # the piece's critical sections run back to back under the one global mutex
+        yield from ctx.compute(instructions=instr / PIECES + ctx.batched_lock_instructions(h))
+        yield from _reads(ctx, _split(reads, PIECES, p), current_m, cache)
         if h:
-            # the piece's critical sections back to back under the one global mutex
             yield from ctx.mutex_lock("nextFrontierMutex")
-            yield from ctx.compute(instructions=h * hit_instr
-                                   + (h - 1) * (ctx.cfg.ops.instructions["mutex_lock"]
-                                                + ctx.cfg.ops.instructions["mutex_unlock"]))
+            yield from ctx.compute(instructions=h * hit_instr)
             yield from _reads(ctx, h, next_m, cache)
             yield from _writes(ctx, h, next_m, cache)
             yield from ctx.mutex_unlock("nextFrontierMutex")

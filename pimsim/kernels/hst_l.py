@@ -8,10 +8,10 @@ mutex_lock(histo mutex); histo[bin] += 1; mutex_unlock. Then a DPU barrier, the 
 merge of the NR_HISTO histograms into histogram 0, a barrier, and tasklet 0's MRAM write.
 
 Timing keeps one event group per block: the pixel loop's work outside the critical section
-runs as one compute phase, then the tasklet holds the histogram's mutex once for the block's
-critical sections (increment + the per-pixel lock/unlock instructions). The critical work of
-one mutex is serialised exactly as per-pixel locking serialises it; what is approximated is
-only how it interleaves with the other tasklets' work inside one block.
+(with every pixel's mutex_lock and mutex_unlock call) runs as one compute phase, then the
+tasklet holds the histogram's mutex once for the block's critical sections (the increments).
+The critical work of one mutex is serialised exactly as per-pixel locking serialises it; what
+is approximated is only how it interleaves with the other tasklets' work inside one block.
 
 NR_HISTO is a compile-time constant in PrIM; the kernel is built per value (make_kernel).
 """
@@ -73,7 +73,6 @@ def program(ctx, s: Shape):
     hname = f"histo{my_h}"
     outside = ctx.cost(OUTSIDE) + ctx.cost(mulsi3(hst_s.mean_mul_bits(s.bins)))
     inside = ctx.cost(INSIDE)
-    lock_unlock = ctx.cost({"mutex_lock": 1, "mutex_unlock": 1})
     per_block = ctx.cost(BLOCK_LOOP)
     buf = ctx.mem_alloc(s.block)
     histo = ctx.mem_alloc(s.bins * T.itemsize) if ctx.id < nh else buf
@@ -85,10 +84,10 @@ def program(ctx, s: Shape):
     for off, n in cyclic_blocks(ctx.id, ctx.nr_tasklets, s.size, s.block):
         k = n // T.itemsize
         yield from ctx.dma_read(-(-n // 8) * 8, off, buf)
-        yield from ctx.compute(instructions=per_block + outside * k)
+        yield from ctx.compute(instructions=per_block + outside * k + ctx.batched_lock_instructions(k))
         if k:
             yield from ctx.mutex_lock(hname)
-            yield from ctx.compute(instructions=inside * k + lock_unlock * (k - 1))
+            yield from ctx.compute(instructions=inside * k)
             yield from ctx.mutex_unlock(hname)
     yield from ctx.barrier_wait("my_barrier")
     my_bins = len(range(ctx.id, s.bins, ctx.nr_tasklets))
