@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import os
 import sys
 
 from pimsim.errors import PimsimError
@@ -26,6 +27,15 @@ def add_machine(p: argparse.ArgumentParser) -> None:
     p.add_argument("--machine", metavar="TEXT",
                    help="simulate the machine of the preset's [machines] entry TEXT names (its own "
                         "host-side numbers, e.g. transfers) instead of the preset's own machine")
+
+
+def add_point_options(p: argparse.ArgumentParser) -> None:
+    """Options shared by the commands that predict measured points (validate, calibrate)."""
+    p.add_argument("--system", action="append", default=[], metavar="TEXT",
+                   help="use only points whose system column contains TEXT (case-insensitive, "
+                        "repeatable), e.g. to fit or score one machine's measurements")
+    p.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1),
+                   help="worker processes for model calls (default: min(2, CPUs))")
 
 
 def load_config(args):

@@ -2,12 +2,11 @@
 calibrated preset (a full preset plus a [calibration] record of the fit)."""
 from __future__ import annotations
 
-import os
 import shlex
 import sys
 from pathlib import Path
 
-from pimsim.cli import add_common
+from pimsim.cli import add_common, add_point_options
 
 
 def register(sub) -> None:
@@ -44,8 +43,6 @@ def register(sub) -> None:
     p.add_argument("--exclude-metric", action="append", default=[], metavar="METRIC",
                    help="leave points of this metric out of the fit (repeatable), e.g. inter_dpu_time; "
                         "they are recorded as excluded and still validated")
-    p.add_argument("--system", action="append", default=[], metavar="TEXT",
-                   help="use only points whose system column contains TEXT (case-insensitive, repeatable), e.g. to fit or score one machine's measurements")
     p.add_argument("--per-machine", action="append", default=[], metavar="SECTION",
                    help="fit this host-side section's parameters (transfer, launch, host) once per machine "
                         "named in the system column, and write the other machines' values as "
@@ -54,8 +51,7 @@ def register(sub) -> None:
     p.add_argument("--report", metavar="DIR", help="also validate the calibrated preset and write DIR/REPORT.md "
                                                    "(with --cv: DIR/CROSSVALIDATION.md)")
     p.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
-    p.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1),
-                   help="worker processes for model calls (default: min(2, CPUs))")
+    add_point_options(p)
     add_common(p)
     p.set_defaults(handler=handle)
 

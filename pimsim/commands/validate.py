@@ -1,11 +1,10 @@
 """`pimsim validate`: predict every measured point and report how well pimsim does."""
 from __future__ import annotations
 
-import os
 import shlex
 import sys
 
-from pimsim.cli import add_common
+from pimsim.cli import add_common, add_point_options
 
 
 def register(sub) -> None:
@@ -18,11 +17,8 @@ def register(sub) -> None:
                    help="measurement CSV file(s) in the validation schema (repeatable)")
     p.add_argument("--report", metavar="DIR",
                    help="write DIR/REPORT.md and figures (scatter, per-workload error bars) into DIR")
-    p.add_argument("--system", action="append", default=[], metavar="TEXT",
-                   help="use only points whose system column contains TEXT (case-insensitive, repeatable), e.g. to fit or score one machine's measurements")
     p.add_argument("--points", action="store_true", help="with --json: include every point")
-    p.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1),
-                   help="worker processes for model calls (default: min(2, CPUs))")
+    add_point_options(p)
     add_common(p)
     p.set_defaults(handler=handle)
 
