@@ -46,3 +46,19 @@ def test_hst_l_timing_only_equals_functional():
     f = prim.run("HST-L", dpus=4, tasklets=16, size=50_000, params={"nr_histo": 4})
     t = prim.run("HST-L", dpus=4, tasklets=16, size=50_000, params={"nr_histo": 4}, timing_only=True)
     assert t.verified is None and dict(t.time_ps) == dict(f.time_ps)
+
+
+@pytest.mark.parametrize("tasklets", [8, 16])
+def test_one_shared_histogram_costs_one_locked_increment_per_pixel(tasklets):
+    """With NR_HISTO = 1 the mutex is the bottleneck: pixels go through it one at a time, and
+    while one tasklet increments, the others spin or compute, so its instructions issue once
+    every max(11, tasklets) cycles ([SDK] mutex_lock spins). A pixel then costs
+    max(11, T) x the increment's instructions (lsl_add, lw, add, sw); the lock and unlock calls
+    run outside the lock. The rest of the kernel (reads, merge, write) adds under 5 %."""
+    from pimsim.config import load_preset
+    cfg = load_preset()
+    n = 524_288
+    r = prim.run("HST-L", dpus=1, tasklets=tasklets, size=n, params={"nr_histo": 1}, timing_only=True, config=cfg)
+    per_pixel = r.launches[0].kernel_ps / cfg.cycle_ps / n
+    locked = max(cfg.dpu.issue_interval_cycles, tasklets) * cfg.ops.cost(K.INSIDE)
+    assert locked <= per_pixel <= 1.05 * locked
