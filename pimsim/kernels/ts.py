@@ -11,6 +11,8 @@ MULs and one DIV), keeping the minimum.
 
 TS's support/common.h falls back to BL = 8 (256 B) when BL is not given, and with 1 KB blocks
 the six per-tasklet buffers (6 KB x 16 tasklets) would not fit in WRAM, so BLOCK = 256 B.
+The build behind uPIMulator's hardware table agrees: its TS CMakeLists passes `-DBL${BL}`
+(no `=`), which defines a macro BL10 and leaves BL undefined, so the 256 B default applies.
 """
 from __future__ import annotations
 
