@@ -45,7 +45,5 @@ def plot_breakdown(labels: Sequence[str], times_ms: Sequence[Mapping[str, float]
     if title:
         ax.set_title(title, fontsize=10)
     ax.legend(fontsize=8, frameon=False)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
+    from pimsim.analysis.plots import write_figure
+    return str(write_figure(fig, path))

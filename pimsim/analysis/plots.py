@@ -16,6 +16,16 @@ MARKERS = {"microbenchmarks": "s", "single-dpu-kernel": "o", "multi-dpu-kernel":
            "dpu-cpu": "v", "inter-dpu": "P", "host": "X", "total": "*", "other": "."}
 
 
+def write_figure(fig, path: str | Path) -> Path:
+    """Lay out one figure, write it as a PNG (creating its folder) and free it."""
+    fig.tight_layout()
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path
+
+
 def _colours(names: Sequence[str]) -> dict[str, tuple]:
     cmap = plt.get_cmap("tab20")
     return {n: cmap(i % 20) for i, n in enumerate(names)}
@@ -63,12 +73,7 @@ def scatter(preds: Sequence[Prediction], path: str | Path, title: str = "",
     handles += ax.get_legend_handles_labels()[0]
     ax.legend(handles=handles, fontsize=7, loc="upper left", ncol=2, framealpha=0.8)
     ax.grid(True, which="both", lw=0.3, alpha=0.5)
-    fig.tight_layout()
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
+    return write_figure(fig, path)
 
 
 def error_bars(scores: dict, path: str | Path, title: str = "") -> Path:
@@ -93,9 +98,4 @@ def error_bars(scores: dict, path: str | Path, title: str = "") -> Path:
     ax.set_title(title or "pimsim: error per workload")
     ax.legend(fontsize=7, ncol=2)
     ax.grid(True, axis="y", lw=0.3, alpha=0.5)
-    fig.tight_layout()
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
+    return write_figure(fig, path)

@@ -65,7 +65,5 @@ def save(path: str | Path, panels: list[tuple]) -> str:
     fig, axes = plt.subplots(1, n, figsize=(5.5 * n, 4.2), squeeze=False)
     for ax, (fn, *args) in zip(axes[0], panels):
         fn(ax, *args)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return str(path)
+    from pimsim.analysis.plots import write_figure
+    return str(write_figure(fig, path))
