@@ -1,6 +1,7 @@
 """PrIM HST-L on pimsim: histogram equals numpy; NR_HISTO handling; mutex serialisation."""
 import pytest
 
+from pimsim.config import load_preset
 from pimsim.errors import PimsimError
 from pimsim.kernels import hst_l as K
 from pimsim.workloads import prim
@@ -55,7 +56,6 @@ def test_one_shared_histogram_costs_one_locked_increment_per_pixel(tasklets):
     every max(11, tasklets) cycles ([SDK] mutex_lock spins). A pixel then costs
     max(11, T) x the increment's instructions (lsl_add, lw, add, sw); the lock and unlock calls
     run outside the lock. The rest of the kernel (reads, merge, write) adds under 5 %."""
-    from pimsim.config import load_preset
     cfg = load_preset()
     n = 524_288
     r = prim.run("HST-L", dpus=1, tasklets=tasklets, size=n, params={"nr_histo": 1}, timing_only=True, config=cfg)

@@ -26,7 +26,8 @@ import numpy as np
 from pimsim.errors import PimsimError
 from pimsim.kernel import DpuMemory, Kernel
 from pimsim.kernels import hst_s
-from pimsim.kernels._prim import BLOCK_BYTES, BLOCK_LOOP, HEAP, MRAM_HEAP_SYMBOL, args_symbol, cyclic_blocks, mulsi3, prologue
+from pimsim.kernels._prim import (BLOCK_BYTES, BLOCK_LOOP, HEAP, MRAM_HEAP_SYMBOL, args_symbol, cyclic_blocks,
+                                  mulsi3, prologue)
 
 T = hst_s.T
 DEPTH = hst_s.DEPTH
