@@ -36,6 +36,7 @@ def add_point_options(p: argparse.ArgumentParser) -> None:
                         "repeatable), e.g. to fit or score one machine's measurements")
     p.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1),
                    help="worker processes for model calls (default: min(2, CPUs))")
+    p.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
 
 
 def load_config(args):

@@ -235,6 +235,15 @@ def test_cli_json_and_report(tmp_path, capsys):
     assert (tmp_path / "r" / "REPORT.md").exists()
 
 
+def test_cli_quiet_prints_no_progress(tmp_path, capsys):
+    f = tmp_path / "m.csv"
+    f.write_text(HEADER + "p,s,mram-latency,beta read&write,1,1,,dma_beta,0.5,cycles/byte,\n")
+    assert cli.main(["validate", "--measurements", str(f), "--json", "--quiet"]) == 0
+    captured = capsys.readouterr()
+    assert captured.err == ""
+    assert json.loads(captured.out)["n_scored"] == 1
+
+
 def test_cli_bad_measurement_file_is_an_error(tmp_path, capsys):
     f = tmp_path / "bad.csv"
     f.write_text(HEADER + "p,s,VA,PrIM,x,,1,dpu_kernel_time,1,ms,\n")

@@ -50,7 +50,6 @@ def register(sub) -> None:
     p.add_argument("--name", help="preset name (default: the output file's stem)")
     p.add_argument("--report", metavar="DIR", help="also validate the calibrated preset and write DIR/REPORT.md "
                                                    "(with --cv: DIR/CROSSVALIDATION.md)")
-    p.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     add_point_options(p)
     add_common(p)
     p.set_defaults(handler=handle)
