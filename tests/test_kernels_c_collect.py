@@ -102,14 +102,20 @@ def test_pipeline_with_shim_appends_schema_rows(tmp_path):
         reader = csv.DictReader(f)
         assert reader.fieldnames == SCHEMA
         rows = list(reader)
-    assert len(rows) == 2 * 3 * 5  # 2 invocations x 3 points x (4 times + cycles)
+    assert len(rows) == 2 * 3 * 4  # 2 invocations x 3 points x 4 times (the shim counts no DPU cycles)
     metrics = {r["metric"] for r in rows}
-    assert metrics == {"cpu_dpu_time", "dpu_kernel_time", "inter_dpu_time", "dpu_cpu_time", "dpu_cycles"}
+    assert metrics == {"cpu_dpu_time", "dpu_kernel_time", "inter_dpu_time", "dpu_cpu_time"}
     for r in rows:
         assert r["source"] == "unit test" and r["system"] == "test box"
         assert "SHIM BUILD" in r["variant"]
         assert float(r["value"]) >= 0
-        assert r["unit"] == ("ms" if r["metric"].endswith("_time") else "host ns (shim)")
+        assert r["unit"] == "ms"
+    # the file is what `pimsim validate` reads; it lists shim rows as not predictable, with the reason
+    from pimsim.analysis import measurements as ms
+    from pimsim.analysis.predict import Predictor
+    from pimsim.config import load_preset
+    preds = Predictor().predict(ms.load([out]), load_preset("upmem-2556"))
+    assert preds and all(p.predicted is None and "gcc shim" in p.reason for p in preds)
     va = [r for r in rows if r["workload"] == "VA"]
     assert {(r["nr_dpus"], r["nr_tasklets"], r["size"]) for r in va} == {("1", "11", "1001"), ("2", "11", "1001")}
     assert float(next(r["value"] for r in va if r["metric"] == "dpu_kernel_time")) > 0
@@ -163,3 +169,64 @@ def test_rows_with_options_pimsim_cannot_replay_say_so():
     shim = dataclasses_replace(m, variant=c.Point("va", 1, 16, 64, "strong", 0, 1, 10, "box", ()).variant("shim"))
     with pytest.raises(CannotPredict, match="gcc shim"):
         prim_params("VA", shim)
+
+
+def test_value_and_spread_of_several_runs():
+    c = _collect_module()
+    value, unc = c._value_and_spread([1.0, 2.0, 3.0], "the mean of 3 timed reps")
+    assert float(value) == 2.0
+    assert unc.startswith("sd=1 over 3 runs")                 # sample sd of 1, 2, 3
+    value, unc = c._value_and_spread([1.25], "the mean of 3 timed reps")
+    assert float(value) == 1.25 and "sd=" not in unc and "not recorded" in unc
+
+
+def test_runs_must_be_a_positive_integer(tmp_path):
+    sweep = tmp_path / "bad.toml"
+    for bad in ("0", "[2, 3]", '"two"', "true"):
+        sweep.write_text(f'[[run]]\nworkload = "va"\nnr_dpus = [1]\nnr_tasklets = [1]\nsizes = [8]\nruns = {bad}\n')
+        r = collect("--sweep", sweep, "--dry-run")
+        assert r.returncode == 2 and "'runs' must be a positive integer" in r.stderr, bad
+
+
+@pytest.mark.skipif(not HAVE_GCC, reason="gcc/make not available")
+def test_several_runs_record_their_sd_for_pimsim(tmp_path):
+    from pimsim.analysis import measurements as ms
+
+    sweep = tmp_path / "s.toml"
+    sweep.write_text(SMALL.replace("reps = 1\n", "reps = 1\nruns = 3\n"))
+    out = tmp_path / "m.csv"
+    r = collect("--sweep", sweep, "--sdk", "shim", "--out", out, "--build-dir", tmp_path / "b", "--source", "t")
+    assert r.returncode == 0, r.stderr + r.stdout
+    rows = list(csv.DictReader(out.open()))
+    assert len(rows) == 3 * 4 and all(" over 3 runs; each " in r["uncertainty"] for r in rows)
+    times = [m for m in ms.load([out]) if m.metric.endswith("_time")]
+    assert len(times) == 12 and all(m.sd is not None and m.sd >= 0 for m in times)
+
+
+def test_rows_of_a_real_run_carry_the_dpu_cycles_pimsim_predicts(tmp_path):
+    """On a real machine the rows include dpu_cycles (slowest DPU of the last launch), and
+    `pimsim validate` predicts them from the same run of the model."""
+    from pimsim.analysis import measurements as ms
+    from pimsim.analysis.predict import Predictor
+    from pimsim.config import load_preset
+
+    c = _collect_module()
+    p = c.Point("va", 4, 16, 1 << 20, "strong", 1, 3, 10, "box", (), runs=2)
+    run = ("pimsim.time_ms cpu_dpu=1.5 dpu_kernel={k} inter_dpu=0 dpu_cpu=2.0\n"
+           "pimsim.result status=OK\n"
+           "pimsim.cycles dpu=0 cycles={c0}\npimsim.cycles dpu=1 cycles={c1}\n")
+    rows = c.rows_for(p, "upmem", [run.format(k=2.0, c0=500, c1=700), run.format(k=3.0, c0=900, c1=600)], "s")
+    by = {r["metric"]: r for r in rows}
+    assert float(by["dpu_kernel_time"]["value"]) == 2.5
+    assert float(by["dpu_cycles"]["value"]) == 800 and by["dpu_cycles"]["unit"] == "DPU cycles"   # (700 + 900) / 2
+    assert by["dpu_cycles"]["uncertainty"].startswith("sd=141 over 2 runs")
+    f = tmp_path / "m.csv"
+    c.append_rows(f, rows)
+    points = ms.load([f])
+    preds = {q.m.metric: q for q in Predictor().predict(points, load_preset("upmem-2556"))}
+    cyc = preds["dpu_cycles"]
+    assert cyc.group == "kernel-cycles" and cyc.predicted is not None
+    # the kernel's cycles at the preset clock are the kernel time less the fixed launch overhead
+    cfg = load_preset("upmem-2556")
+    kernel_cycles = (preds["dpu_kernel_time"].predicted * 1e3 - cfg.launch.launch_overhead_us) * cfg.dpu.freq_mhz
+    assert cyc.predicted == pytest.approx(kernel_cycles, rel=0.01)

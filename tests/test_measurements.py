@@ -31,6 +31,14 @@ def test_good_row(tmp_path):
     assert m.canonical_value == 1.5
 
 
+def test_uncertainty_sd_item_is_read_in_the_rows_unit(tmp_path):
+    body = (GOOD.replace(",1.5,ms,", ",1500,us,sd=30 over 5 runs; each the mean of 3 reps")
+            + GOOD.replace(",1.5,ms,", ",1.5,ms,mean of 3 reps; spread not recorded"))
+    with_sd, without = ms.load([write(tmp_path, body)])
+    assert with_sd.sd == 30 and with_sd.canonical_sd == pytest.approx(0.03)
+    assert without.sd is None and without.canonical_sd is None
+
+
 def test_units_convert_to_canonical(tmp_path):
     (m,) = ms.load([write(tmp_path, GOOD.replace(",1.5,ms,", ",1500,us,"))])
     assert m.canonical_value == pytest.approx(1.5)
@@ -48,6 +56,9 @@ def test_units_convert_to_canonical(tmp_path):
     ("paper,sys,VA,v,4,,1,dpu_kernel_time,1.5,GB/s,", "unit"),
     (",sys,VA,v,4,,1,dpu_kernel_time,1.5,ms,", "source"),
     ("paper,sys,,v,4,,1,dpu_kernel_time,1.5,ms,", "workload"),
+    ("paper,sys,VA,v,4,,1,dpu_kernel_time,1.5,ms,sd=fast", "uncertainty"),
+    ("paper,sys,VA,v,4,,1,dpu_kernel_time,1.5,ms,sd=-0.1 over 3 runs", "uncertainty"),
+    ("paper,sys,VA,v,4,,1,dpu_kernel_time,1.5,ms,sd=0.1; sd=0.2", "uncertainty"),
 ])
 def test_malformed_row_names_file_line_field(tmp_path, bad, field):
     p = write(tmp_path, GOOD + GOOD + bad + "\n")

@@ -335,3 +335,33 @@ def test_table_rows_of_workloads_missing_from_the_projects_copy_are_predicted(tm
     want = prim.run("TS", dpus=4, size=65536, params={"m": 64}, timing_only=True, config=cfg).time_ms["dpu_kernel"]
     assert ts4.predicted == pytest.approx(want, rel=1e-12)
     assert want < 0.5 * prim.run("TS", dpus=4, size=65536, timing_only=True, config=cfg).time_ms["dpu_kernel"]
+
+
+def test_spread_counts_predictions_within_two_sd(tmp_path, capsys):
+    from pimsim.analysis.predict import Prediction
+    from pimsim.analysis.validate import spread_rows
+    f = tmp_path / "sd.csv"
+    f.write_text(HEADER + "p,s,VA,PrIM,4,,1,dpu_kernel_time,10,ms,sd=0.5 over 3 runs\n"
+                          "p,s,VA,PrIM,4,,2,dpu_kernel_time,20,ms,sd=0.5 over 3 runs\n"
+                          "p,s,VA,PrIM,4,,3,dpu_kernel_time,5000,us,sd=100 over 3 runs\n"
+                          "p,s,VA,PrIM,4,,4,dpu_kernel_time,7,ms,not recorded\n")
+    pts = ms.load([f])
+    # errors 0.8 ms (<= 2 x 0.5), 1.5 ms (> 1.0), 150 us (<= 200), and a point without sd
+    preds = [Prediction(m, "multi-dpu-kernel", v) for m, v in zip(pts, (10.8, 21.5, 5150, 7.7))]
+    s = score(preds)
+    g = s["groups"]["multi-dpu-kernel"]
+    assert (g["n"], g["n_with_sd"], g["within_2sd"]) == (4, 3, 2)
+    assert g["median_rel_sd_pct"] == pytest.approx(2.5)          # of 5 %, 2.5 %, 2 %
+    assert spread_rows({"multi-dpu-kernel": g, "dpu-cpu": {"n": 1}}) == [("multi-dpu-kernel", 3, 2, 2.5)]
+    assert "n_with_sd" not in score(preds[3:])["overall"]      # no sd: no spread entries
+
+
+def test_cli_prints_the_spread_when_points_carry_sd(tmp_path, capsys):
+    f = tmp_path / "m.csv"
+    f.write_text(HEADER + "p,s,mram-latency,beta read&write,1,1,,dma_beta,0.5,cycles/byte,sd=0.01 over 4 runs\n")
+    assert cli.main(["validate", "--measurements", str(f), "--quiet", "--report", str(tmp_path / "r")]) == 0
+    out = capsys.readouterr().out
+    assert "against the measurements' own spread" in out
+    assert "microbenchmarks" in out.split("own spread")[1]
+    report = (tmp_path / "r" / "REPORT.md").read_text()
+    assert "| microbenchmarks | 1 | 1 (100 %) | 2.0 % |" in report.split("Against the measurements' own spread")[1]

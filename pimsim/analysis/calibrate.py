@@ -68,7 +68,8 @@ STAGE_GROUPS = {
     "microbenchmarks": ("microbenchmarks",),
     # transfers and kernel times come from the same model calls (one PrIM run gives all four
     # times), so they are fitted together: one probe and one Jacobian per iteration, not two
-    "system": ("cpu-dpu", "dpu-cpu", "inter-dpu", "host", "single-dpu-kernel", "multi-dpu-kernel", "total"),
+    "system": ("cpu-dpu", "dpu-cpu", "inter-dpu", "host", "single-dpu-kernel", "multi-dpu-kernel", "kernel-cycles",
+               "total"),
 }
 # The parameters fitted when the user names none, by the group of points that constrains them.
 DEFAULT_TRANSFER_PARAMS = ("transfer.cpu_dpu_serial_gbps", "transfer.dpu_cpu_serial_gbps",

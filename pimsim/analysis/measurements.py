@@ -4,6 +4,10 @@ Schema (one row per measured point, header required, column order free):
 
     source,system,workload,variant,nr_dpus,nr_tasklets,size,metric,value,unit,uncertainty
 
+The uncertainty column is free text. One item in it is read: `sd=<number>`, the run-to-run
+standard deviation of the value in the row's unit (validation/collect writes it when a point is
+run more than once); `pimsim validate` reports which predictions fall within two of them.
+
 Every row is checked when loaded; the first malformed row raises MeasurementError naming the
 file, the line and the field, e.g. ``points.csv:12: field 'nr_dpus' = 'four': expected a
 positive integer``. Nothing is dropped or guessed silently: blank `nr_tasklets` and `size` are
@@ -13,6 +17,7 @@ from __future__ import annotations
 
 import csv
 import math
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Sequence
@@ -37,6 +42,9 @@ METRICS: dict[str, dict[str, float]] = {
     "inter_dpu_time": TIME_UNITS,
     "host_time": TIME_UNITS,
     "total_time": TIME_UNITS,
+    # a PrIM-style kernel's DPU cycle counter: max over DPUs and tasklets, last launch
+    # (validation/collect writes it from the C kernels' perfcounter)
+    "dpu_cycles": {"DPU cycles": 1.0, "cycles": 1.0},
 }
 
 DEFAULT_DIR = Path(__file__).resolve().parents[2] / "validation" / "measurements"
@@ -61,6 +69,7 @@ class Measurement:
     uncertainty: str
     file: str                    # file name (not the full path, so ids are machine-independent)
     line: int                    # 1-based line of the row in that file
+    sd: float | None = None      # run-to-run standard deviation in `unit` (uncertainty's sd=), if given
 
     @property
     def id(self) -> str:
@@ -71,6 +80,10 @@ class Measurement:
     def canonical_value(self) -> float:
         """The value converted to the metric's canonical unit (ms, MiB/s, GB/s, cycles)."""
         return self.value * METRICS[self.metric][self.unit]
+
+    @property
+    def canonical_sd(self) -> float | None:
+        return None if self.sd is None else self.sd * METRICS[self.metric][self.unit]
 
     @property
     def experiment(self) -> tuple:
@@ -106,6 +119,26 @@ def _int(value: str, field: str, where: str, *, minimum: int, optional: bool) ->
     return int(f)
 
 
+SD_ITEM = re.compile(r"(?<![\w.])sd\s*=\s*([^\s;,]*)")
+
+
+def _sd(text: str, where: str) -> float | None:
+    """The `sd=<number>` item of an uncertainty text (None when there is none)."""
+    found = SD_ITEM.findall(text)
+    if not found:
+        return None
+    if len(found) > 1:
+        raise MeasurementError(f"{where}: field 'uncertainty' = {text!r}: more than one sd= item")
+    try:
+        sd = float(found[0])
+    except ValueError:
+        sd = math.nan
+    if not math.isfinite(sd) or sd < 0:
+        raise MeasurementError(f"{where}: field 'uncertainty' = {text!r}: sd={found[0]!r} must be a finite "
+                               "number >= 0 (the run-to-run standard deviation, in the row's unit)")
+    return sd
+
+
 def parse_row(row: dict[str, str], file: str, line: int) -> Measurement:
     where = f"{file}:{line}"
     for col in ("source", "workload", "metric", "unit"):
@@ -132,7 +165,7 @@ def parse_row(row: dict[str, str], file: str, line: int) -> Measurement:
         nr_tasklets=_int(row["nr_tasklets"], "nr_tasklets", where, minimum=1, optional=True),
         size=_int(row["size"], "size", where, minimum=0, optional=True),
         metric=metric, value=value, unit=unit, uncertainty=row["uncertainty"].strip(),
-        file=file, line=line)
+        file=file, line=line, sd=_sd(row["uncertainty"], where))
 
 
 def has_schema(path: str | Path) -> bool:

@@ -50,8 +50,12 @@ from pimsim.kernels._prim import BLOCK_BYTES
 PRIM_NAMES = ("VA", "GEMV", "SpMV", "SEL", "UNI", "BS", "TS", "BFS", "MLP", "NW", "HST-S", "HST-L",
               "RED", "SCAN-SSA", "SCAN-RSS", "TRNS")
 PRIM_DEFAULT_TASKLETS = 16
+# the DPU cycles of a run's last launch, slowest DPU: what the C kernels' perfcounter reports
+# (validation/collect's dpu_cycles rows: max over DPUs and tasklets, last launch)
+LAST_LAUNCH_CYCLES = "last_launch_dpu_cycles"
 PRIM_METRICS = {"dpu_kernel_time": "dpu_kernel", "cpu_dpu_time": "cpu_dpu", "dpu_cpu_time": "dpu_cpu",
-                "inter_dpu_time": "inter_dpu", "host_time": "host", "total_time": "total"}
+                "inter_dpu_time": "inter_dpu", "host_time": "host", "total_time": "total",
+                "dpu_cycles": LAST_LAUNCH_CYCLES}
 ARITH_OPS = ("ADD", "SUB", "MUL", "DIV")
 ARITH_TYPES = ("INT32", "UINT32", "INT64", "UINT64", "FLOAT", "DOUBLE")
 STREAM_KERNELS = ("COPY-DMA", "COPY", "ADD", "SCALE", "TRIAD")
@@ -59,11 +63,12 @@ PRIM_ARITH_ELEMENTS = 1048576
 PRIM_ARITH_BLOCK_BYTES = 1024
 
 # Report groups, in display order. "transfers" is the union of cpu-dpu and dpu-cpu.
-GROUPS = ("microbenchmarks", "single-dpu-kernel", "multi-dpu-kernel", "cpu-dpu", "dpu-cpu",
+GROUPS = ("microbenchmarks", "single-dpu-kernel", "multi-dpu-kernel", "kernel-cycles", "cpu-dpu", "dpu-cpu",
           "transfers", "inter-dpu", "host", "total", "other")
 GROUP_TITLES = {
     "microbenchmarks": "microbenchmarks (1 DPU: arithmetic, MRAM, STREAM)",
     "single-dpu-kernel": "single-DPU kernel time", "multi-dpu-kernel": "multi-DPU kernel time",
+    "kernel-cycles": "DPU cycles of the last kernel launch",
     "cpu-dpu": "CPU->DPU transfers", "dpu-cpu": "DPU->CPU transfers",
     "transfers": "all host<->DPU transfers", "inter-dpu": "inter-DPU (via host)",
     "host": "host time", "total": "end-to-end time", "other": "other",
@@ -119,7 +124,11 @@ def _prim_run(backends: Backends, cfg: SystemConfig, name: str, dpus: int, taskl
     res = backends.prim(name, dpus=dpus, tasklets=tasklets, size=size, params=params or None,
                         timing_only=True, config=cfg)
     t = res.time_ms if hasattr(res, "time_ms") else res["time_ms"]
-    return {k: float(v) for k, v in dict(t).items()}
+    out = {k: float(v) for k, v in dict(t).items()}
+    launches = getattr(res, "launches", None)
+    if launches:
+        out[LAST_LAUNCH_CYCLES] = float(max(launches[-1].class_cycles))
+    return out
 
 
 def stream_peak(cfg: SystemConfig, backends: Backends, kernel: str,
@@ -188,6 +197,8 @@ def group_of(m: Measurement) -> str:
         return "dpu-cpu"
     if metric == "inter_dpu_time":
         return "inter-dpu"
+    if metric == "dpu_cycles":
+        return "kernel-cycles"
     if metric == "host_time":
         return "host"
     if metric == "total_time":

@@ -10,6 +10,7 @@ each of those subsets: the held-out scores are the honest ones.
 """
 from __future__ import annotations
 
+import statistics
 import time
 from pathlib import Path
 from dataclasses import dataclass, field
@@ -32,7 +33,8 @@ def score(preds: Iterable[Prediction]) -> dict:
     preds = [p for p in preds if p.scorable]
 
     def summ(ps: list[Prediction]) -> dict:
-        return metrics.summary([p.measured_canonical for p in ps], [p.predicted_canonical for p in ps])
+        out = metrics.summary([p.measured_canonical for p in ps], [p.predicted_canonical for p in ps])
+        return {**out, **spread(ps)}
 
     groups = {}
     for g in GROUPS:
@@ -46,6 +48,25 @@ def score(preds: Iterable[Prediction]) -> dict:
         workloads[w]["groups"] = {g: summ([p for p in ps if p.group == g])
                                   for g in GROUPS if any(p.group == g for p in ps)}
     return {"overall": summ(preds), "groups": groups, "workloads": workloads}
+
+
+def spread(preds: Sequence[Prediction]) -> dict:
+    """How the predictions sit against the measurements' own run-to-run spread, over the points
+    whose uncertainty gives sd= (none: {}): how many there are, how many predictions fall within
+    2 sd of the measured mean, and the median relative sd (%), the error no model could beat."""
+    with_sd = [p for p in preds if p.m.sd is not None]
+    if not with_sd:
+        return {}
+    within = sum(abs(p.predicted_canonical - p.measured_canonical) <= 2 * p.m.canonical_sd for p in with_sd)
+    return {"n_with_sd": len(with_sd), "within_2sd": within,
+            "median_rel_sd_pct": statistics.median(100 * p.m.sd / p.m.value for p in with_sd)}
+
+
+def spread_rows(scores: dict) -> list[tuple[str, int, int, float]]:
+    """(group, points with sd, of them predicted within 2 sd, median relative sd %) for the
+    groups of a {name: summary} table whose points carry a run-to-run sd."""
+    return [(name, s["n_with_sd"], s["within_2sd"], s["median_rel_sd_pct"])
+            for name, s in scores.items() if s.get("n_with_sd")]
 
 
 @dataclass
@@ -253,6 +274,14 @@ def write_report(res: ValidationResult, out_dir: str | Path, command: str = "pim
         L += [""]
     L += ["## All points", ""]
     L += _score_table({"overall": d["overall"], **d["groups"]})
+    spread_table = spread_rows({"overall": d["overall"], **d["groups"]})
+    if spread_table:
+        L += ["", "### Against the measurements' own spread", "",
+              "Points whose uncertainty gives a run-to-run standard deviation (`sd=`): how many "
+              "predictions fall within 2 sd of the measured mean. The median relative sd is the "
+              "error no model could beat on these points.", "",
+              "| group | points with sd | within 2 sd | median sd |", "|---|---:|---:|---:|"]
+        L += [f"| {g} | {n} | {k} ({100 * k / n:.0f} %) | {med:.1f} % |" for g, n, k, med in spread_table]
     L += ["", "### Per workload", ""]
     L += _score_table(d["workloads"], first_col="workload")
     if held:

@@ -83,6 +83,13 @@ def print_summary(out: dict) -> None:
         table("held-out points (not used in the calibration)",
               {"overall": out["heldout"]["overall"], **out["heldout"]["groups"]})
     table("all points", {"overall": out["overall"], **out["groups"]})
+    from pimsim.analysis.validate import spread_rows
+    rows = spread_rows({"overall": out["overall"], **out["groups"]})
+    if rows:
+        print("\nagainst the measurements' own spread (points whose uncertainty gives sd=)")
+        print(f"  {'group':<22} {'n':>4} {'within 2 sd':>12} {'median sd%':>11}")
+        for g, n, k, med in rows:
+            print(f"  {g:<22} {n:>4} {f'{k} ({100 * k / n:.0f}%)':>12} {med:>11.1f}")
     table("per workload", out["workloads"])
     if out["unpredicted"]:
         reasons: dict[str, int] = {}

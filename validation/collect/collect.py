@@ -14,7 +14,14 @@ pimsim's names (e.g. "pimsim kernels_c; BL=10; weak scaling; n=1024"), so `pimsi
 replays exactly the run that was measured (HOST_PARAMS, WEAK_SCALES).
 Metrics: cpu_dpu_time, dpu_kernel_time, inter_dpu_time, dpu_cpu_time (ms,
 mean of the timed repetitions) and dpu_cycles (max over DPUs and tasklets of
-the last repetition, DPU cycles).
+the last repetition's last launch, DPU cycles; not with --sdk shim, whose
+counter counts host nanoseconds).
+With `runs = N` (N >= 2) in the sweep, every point's host program runs N times,
+each a separate process (a fresh DPU allocation and host buffers); a row's value
+is the mean of the N runs and its uncertainty records their standard deviation
+as `sd=<value>` in the row's unit, which `pimsim validate` compares its errors
+with. Runs of one process share its host state; separate runs show how much that
+state moves the times (on one published machine, identical transfers differed 2x).
 
 Without the SDK it exits with status 2 and names what is missing;
 --dry-run only prints the plan (builds and runs) and needs no SDK.
@@ -33,6 +40,7 @@ import os
 import platform
 import shlex
 import shutil
+import statistics
 import subprocess
 import sys
 import tomllib
@@ -104,6 +112,7 @@ class Point:
     block_log2: int
     system: str
     args: tuple[tuple[str, str], ...]
+    runs: int = 1            # separate executions of the host program (sd recorded when > 1)
 
     def host_args(self, input_path: Path | None = None) -> list[str]:
         flag = WORKLOADS[self.workload][0]
@@ -175,7 +184,7 @@ def load_sweep(path: Path) -> list[Point]:
         where = f"{path}: run #{n + 1}"
         cfg = {**defaults, **run}
         unknown = set(cfg) - {"workload", "nr_dpus", "nr_tasklets", "sizes", "scaling", "warmup", "reps",
-                              "block_log2", "system", "args"}
+                              "block_log2", "system", "args", "runs"}
         if unknown:
             raise SweepError(f"{where}: unknown keys {sorted(unknown)}")
         wl = cfg.get("workload")
@@ -189,6 +198,9 @@ def load_sweep(path: Path) -> list[Point]:
         for t in _list(cfg.get("nr_tasklets"), "nr_tasklets", where):
             if t > 24:  # DPU hardware threads
                 raise SweepError(f"{where}: nr_tasklets {t} exceeds the 24 DPU hardware threads")
+        nruns = cfg.get("runs", 1)
+        if isinstance(nruns, bool) or not isinstance(nruns, int) or nruns < 1:
+            raise SweepError(f"{where}: 'runs' must be a positive integer, got {nruns!r}")
         args = cfg.get("args", {})
         if not isinstance(args, dict):
             raise SweepError(f"{where}: args must be a table, got {args!r}")
@@ -197,7 +209,7 @@ def load_sweep(path: Path) -> list[Point]:
                                          _list(cfg.get("sizes"), "sizes", where)):
             points.append(Point(wl, d, t, s, scaling, int(cfg.get("warmup", 1)), int(cfg.get("reps", 3)),
                                 int(cfg.get("block_log2", 10)), str(cfg.get("system", "unspecified")),
-                                tuple(sorted((str(k), str(v)) for k, v in args.items()))))
+                                tuple(sorted((str(k), str(v)) for k, v in args.items())), nruns))
         try:
             points[-1].model_params()
         except ValueError as e:
@@ -287,24 +299,40 @@ def parse_output(text: str) -> tuple[dict[str, str], dict[str, str], list[int]]:
     return times, result, cycles
 
 
-def rows_for(p: Point, sdk: str, stdout: str, source: str) -> list[dict[str, str]]:
-    times, result, cycles = parse_output(stdout)
-    if result.get("status") != "OK":
-        raise RuntimeError(f"{p.workload} {p.host_args()}: host program did not verify its output "
-                           f"(status={result.get('status')!r})")
-    missing = [k for k in TIME_METRICS if k not in times]
-    if missing:
-        raise RuntimeError(f"{p.workload}: no {missing} in the host program's pimsim.time_ms line")
+def _value_and_spread(values: list[float], each: str) -> tuple[str, str]:
+    """(value, uncertainty) of one metric over the runs of a point: the mean, and with two or
+    more runs their sample standard deviation as the `sd=` item pimsim reads."""
+    mean = statistics.fmean(values)
+    if len(values) == 1:
+        return repr(values[0]), f"{each}; run-to-run spread not recorded (runs = 1)"
+    return f"{mean:.6g}", f"sd={statistics.stdev(values):.3g} over {len(values)} runs; each {each}"
+
+
+def rows_for(p: Point, sdk: str, stdouts: str | list[str], source: str) -> list[dict[str, str]]:
+    """Rows of one point from the output of each of its runs (one str: a single run)."""
+    runs = [stdouts] if isinstance(stdouts, str) else list(stdouts)
+    times, cycles = [], []
+    for stdout in runs:
+        t, result, c = parse_output(stdout)
+        if result.get("status") != "OK":
+            raise RuntimeError(f"{p.workload} {p.host_args()}: host program did not verify its output "
+                               f"(status={result.get('status')!r})")
+        missing = [k for k in TIME_METRICS if k not in t]
+        if missing:
+            raise RuntimeError(f"{p.workload}: no {missing} in the host program's pimsim.time_ms line")
+        times.append(t)
+        cycles.append(max(c) if c else None)
     base = {"source": source, "system": p.system, "workload": WORKLOADS[p.workload][1],
             "variant": p.variant(sdk), "nr_dpus": str(p.nr_dpus), "nr_tasklets": str(p.nr_tasklets),
             "size": str(p.model_size())}
-    unc = f"mean of {p.reps} timed reps after {p.warmup} warm-up; spread not recorded"
-    rows = [{**base, "metric": metric, "value": times[key], "unit": "ms", "uncertainty": unc}
-            for key, metric in TIME_METRICS.items()]
-    if cycles:
-        rows.append({**base, "metric": "dpu_cycles", "value": str(max(cycles)),
-                     "unit": "DPU cycles" if sdk == "upmem" else "host ns (shim)",
-                     "uncertainty": "last timed rep, max over DPUs and tasklets"})
+    rows = []
+    for key, metric in TIME_METRICS.items():
+        value, unc = _value_and_spread([float(t[key]) for t in times],
+                                       f"the mean of {p.reps} timed reps after {p.warmup} warm-up")
+        rows.append({**base, "metric": metric, "value": value, "unit": "ms", "uncertainty": unc})
+    if sdk == "upmem" and all(c is not None for c in cycles):      # the shim's counter is not cycles
+        value, unc = _value_and_spread([float(c) for c in cycles], "the last timed rep, max over DPUs and tasklets")
+        rows.append({**base, "metric": "dpu_cycles", "value": value, "unit": "DPU cycles", "uncertainty": unc})
     return rows
 
 
@@ -337,13 +365,15 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     builds = build_commands(points, a.sdk, a.build_dir)
     if a.dry_run:
-        print(f"# plan: {len(builds)} build(s), {len(points)} run(s), rows appended to {a.out}")
+        print(f"# plan: {len(builds)} build(s), {sum(p.runs for p in points)} run(s) of {len(points)} point(s), "
+              f"rows appended to {a.out}")
         for cmd in builds:
             print("build:", shlex.join(cmd))
         for f in sorted({str(f) for p in points if (f := input_file(p, a.build_dir))}):
             print("input:", f, "(generated: pimsim's generator, seed", INPUT_SEED, ")")
         for p in points:
-            print("run:  ", shlex.join(run_command(p, a.sdk, a.build_dir)))
+            print("run:  ", shlex.join(run_command(p, a.sdk, a.build_dir))
+                  + (f"   # x{p.runs} separate runs" if p.runs > 1 else ""))
         return 0
     if a.sdk == "upmem":
         missing = missing_sdk()
@@ -372,12 +402,15 @@ def main(argv: list[str] | None = None) -> int:
             except RuntimeError as e:
                 print(f"collect: {e}", file=sys.stderr)
                 return 1
-        r = subprocess.run(cmd, capture_output=True, text=True)
-        if r.returncode != 0:
-            print(f"collect: run failed ({r.returncode}): {shlex.join(cmd)}\n{r.stderr}", file=sys.stderr)
-            return 1
+        outputs = []
+        for _ in range(p.runs):
+            r = subprocess.run(cmd, capture_output=True, text=True)
+            if r.returncode != 0:
+                print(f"collect: run failed ({r.returncode}): {shlex.join(cmd)}\n{r.stderr}", file=sys.stderr)
+                return 1
+            outputs.append(r.stdout)
         try:
-            rows = rows_for(p, a.sdk, r.stdout, source)
+            rows = rows_for(p, a.sdk, outputs, source)
         except RuntimeError as e:
             print(f"collect: {e}", file=sys.stderr)
             return 1
