@@ -10,8 +10,8 @@ import pytest
 
 from pimsim import cli
 from pimsim.analysis import measurements as ms
-from pimsim.analysis.calibrate import (calibrate, cross_validate, default_parameters, make_params, split_points,
-                                      write_preset)
+from pimsim.analysis.calibrate import (calibrate, calibration_tables, cross_validate, default_parameters,
+                                      make_params, split_points, write_preset)
 from pimsim.analysis.predict import Backends, Predictor
 from pimsim.analysis.validate import validate
 from pimsim.config import load_preset
@@ -440,3 +440,43 @@ def test_blocks_split_parameters_that_share_no_point():
                         [0, 0, 1, 0]], bool)
     # parameter 3 moves no point: a block of its own with no rows
     assert _blocks(depends) == [([0, 2], [0, 1, 4]), ([1], [2]), ([3], [])]
+
+
+def test_weighing_by_sd_lets_steady_points_outvote_noisy_ones(start_cfg, tmp_path):
+    """Half the points are exact with a 0.5 % spread, half read 30 % high with a 30 % spread:
+    weighted by their sd the fit follows the steady half; unweighted it lands in between."""
+    def transfer(cfg, kind, n, nbytes):
+        return cfg.transfer.cpu_dpu_serial_gbps * n ** 0.7
+    rows = []
+    for n in (1, 2, 4, 8, 16, 32):
+        exact = 0.4 * n ** 0.7
+        rows.append(f"s,box,cpu-dpu,parallel CPU-DPU,{n},,33554432,xfer_bw,{exact:.6g},GB/s,sd={0.005 * exact:.4g}")
+        rows.append(f"s,box,cpu-dpu,parallel CPU-DPU,{n},,16777216,xfer_bw,{1.3 * exact:.6g},GB/s,"
+                    f"sd={0.3 * 1.3 * exact:.4g} over 3 runs")
+    f = tmp_path / "sd.csv"
+    f.write_text(HEADER + "\n".join(rows) + "\n")
+    pts = ms.load([f])
+    fit = dict(params=["transfer.cpu_dpu_serial_gbps"], backends=Backends(transfer=transfer), score_all=False)
+    weighted = calibrate(pts, start_cfg, weigh_by_sd=True, **fit)
+    plain = calibrate(pts, start_cfg, **fit)
+    assert weighted.fitted["transfer.cpu_dpu_serial_gbps"] == pytest.approx(0.4, rel=0.01)
+    assert 0.43 < plain.fitted["transfer.cpu_dpu_serial_gbps"] < 0.47      # least squares between 0.4 and 0.52
+    assert weighted.weighting.startswith("by run-to-run sd") and "12 of 12 fit points" in weighted.weighting
+    assert calibration_tables(weighted)["calibration"]["weighting"] == weighted.weighting
+
+
+def test_weighing_by_sd_without_any_sd_is_an_error(synthetic, start_cfg):
+    _, pts = synthetic
+    with pytest.raises(ConfigError, match="none of the .* points in the fit has sd="):
+        calibrate(pts, start_cfg, ["ops.add_int32"], backends=Fake().backends(), weigh_by_sd=True)
+
+
+def test_cli_weigh_by_sd(tmp_path, capsys):
+    f = tmp_path / "m.csv"
+    f.write_text(HEADER + "".join(f"p,s,cpu-dpu,parallel CPU-DPU 32MB/DPU,{n},,33554432,xfer_bw,{0.3 * n ** 0.55:.5g},"
+                                  f"GB/s,sd={0.01 * n:.3g} over 3 runs\n" for n in (1, 4, 16, 64)))
+    out = tmp_path / "c.toml"
+    assert cli.main(["calibrate", "--measurements", str(f), "--out", str(out), "--weigh-by-sd", "--quiet",
+                     "--params", "transfer.cpu_dpu_serial_gbps"]) == 0
+    assert "weighting: by run-to-run sd" in capsys.readouterr().out
+    assert 'weighting = "by run-to-run sd' in out.read_text() and "4 of 4 fit points carry sd=" in out.read_text()

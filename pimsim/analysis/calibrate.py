@@ -3,6 +3,8 @@
 Method
 - Residual of a point = (predicted - measured) / measured (relative error), minimised with
   scipy.optimize.least_squares (trust-region reflective, bounded), finite-difference Jacobian.
+  With weigh_by_sd (--weigh-by-sd) each relative error is divided by the point's relative
+  run-to-run sd (sd_weights), so a noisy point pulls the fit less than a steady one.
   Parameters are optimised in normalised form z = value / scale (scale = the starting value),
   so one relative step size suits all of them.
 - Held-out points never enter the fit: the split is made first (split_points) and only the
@@ -78,6 +80,10 @@ DEFAULT_TRANSFER_PARAMS = ("transfer.cpu_dpu_serial_gbps", "transfer.dpu_cpu_ser
 # a broadcast bandwidth only when broadcast points exist (else nothing constrains it)
 DEFAULT_KERNEL_PARAMS = ("launch.launch_overhead_us",)
 FIT_FAILURE_RESIDUAL = 10.0   # residual of a point whose model call fails mid-fit (1000 % error)
+# --weigh-by-sd: a point's relative error is divided by its relative run-to-run sd (sd= in the
+# uncertainty column), at least this much, so a sd of 0 (a deterministic counter) stays finite
+MIN_REL_SD = 1e-3
+UNWEIGHTED = "none: every point's relative error counts alike"
 # A parameter whose 1 % change (of its start value) moves no point by even 0.001 % is not
 # constrained by the points (e.g. a per-call overhead under 32 MB transfers): it is left at its
 # start value, not "fitted" to wherever the optimiser's flat direction takes it.
@@ -398,8 +404,10 @@ class _Stage:
     dependency-aware cache described in the module docstring."""
 
     def __init__(self, cfg: SystemConfig, params: list[Param], points: list[Measurement],
-                 backends: Backends, diff_step: float, jobs: int = 1):
+                 backends: Backends, diff_step: float, jobs: int = 1, weights: dict[str, float] | None = None):
         self.jobs = jobs
+        # residual = weight x relative error (sd_weights; 1 when the fit is not weighted)
+        self.weights = np.array([(weights or {}).get(m.id, 1.0) for m in points])
         self.pool = None
         self.failed: list[str] = []
         self.free: list[int] = []
@@ -534,7 +542,7 @@ class _Stage:
             if ok and pl.key is not None:
                 val = val.get(pl.key)
             meas = m.canonical_value
-            out[k] = FIT_FAILURE_RESIDUAL if (not ok or val is None) else (float(val) - meas) / meas
+            out[k] = FIT_FAILURE_RESIDUAL if (not ok or val is None) else self.weights[i] * (float(val) - meas) / meas
         return out
 
     def _step(self, z0: np.ndarray, j: int, lb: np.ndarray, ub: np.ndarray) -> float:
@@ -595,7 +603,7 @@ class _Stage:
         r = np.empty(len(preds))
         for i, (m, v) in enumerate(zip(self.points, preds)):
             meas = m.canonical_value
-            r[i] = FIT_FAILURE_RESIDUAL if v is None else (v - meas) / meas
+            r[i] = FIT_FAILURE_RESIDUAL if v is None else self.weights[i] * (v - meas) / meas
         return r
 
 
@@ -615,6 +623,7 @@ class CalibrationResult:
     metrics: dict = field(default_factory=dict)   # {'before'|'after': {'fit'|'heldout': score}}
     measurement_files: list[str] = field(default_factory=list)
     jacobian: str = "broyden"
+    weighting: str = UNWEIGHTED
 
     def to_dict(self) -> dict:
         return {
@@ -625,6 +634,7 @@ class CalibrationResult:
             "n_fit_points": len(self.fit_points), "n_heldout_points": len(self.heldout_points),
             "fit_points": [m.id for m in self.fit_points], "heldout_points": [m.id for m in self.heldout_points],
             "excluded": self.excluded,
+            "weighting": self.weighting,
             "stages": [dataclasses.asdict(s) for s in self.stages], "wall_s": self.wall_s,
             "metrics": self.metrics,
         }
@@ -752,7 +762,8 @@ def _run_stage(st: _Stage, sname: str, sparams: list[Param], spoints: list[Measu
             seen[tuple(np.asarray(zb, float))] = r
             evals[0] += 1
             say(f"  [{sname}] evaluation {evals[0]} ({len(cols)} parameter(s), {len(rows_g)} points): MAPE "
-                f"{100 * np.mean(np.abs(r)):.2f} % ({st.calls} model calls, {time.perf_counter() - t0:.0f} s)")
+                f"{100 * np.mean(np.abs(r / st.weights[rows_g])):.2f} % ({st.calls} model calls, "
+                f"{time.perf_counter() - t0:.0f} s)")
             return r
 
         rb0 = fun(z[cols])
@@ -769,8 +780,8 @@ def _run_stage(st: _Stage, sname: str, sparams: list[Param], spoints: list[Measu
     r_end = st.residuals(z)[good]
     rep.nfev, rep.njev, rep.model_calls = nfev, njev, st.calls
     rep.cost_start, rep.cost_end = float(0.5 * np.sum(r0 ** 2)), float(0.5 * np.sum(r_end ** 2))
-    rep.mape_start = float(100 * np.mean(np.abs(r0)))
-    rep.mape_end = float(100 * np.mean(np.abs(r_end)))
+    rep.mape_start = float(100 * np.mean(np.abs(r0 / st.weights[good])))
+    rep.mape_end = float(100 * np.mean(np.abs(r_end / st.weights[good])))
     rep.status = f"{len(messages)} independent block(s): " + "; ".join(dict.fromkeys(messages))
     rep.wall_s = time.perf_counter() - t0
     say(f"  [{sname}] {len(free)} parameter(s), {rep.n_points} points, {rep.n_queries} model queries: "
@@ -785,6 +796,20 @@ def rep_fitted(st: _Stage, rep: StageReport) -> dict[str, float]:
     return {st.params[j].name: float(st.z_final[j]) * st.params[j].scale for j in st.free}
 
 
+def sd_weights(fit: Sequence[Measurement]) -> tuple[dict[str, float], str]:
+    """({point id: weight}, description) for a fit weighted by measured spread: a point's
+    relative error is divided by its relative run-to-run sd (at least MIN_REL_SD), scaled so a
+    point at the median relative sd weighs 1; points without sd= weigh 1 (as if at the median)."""
+    rel = {m.id: max(m.sd / m.value, MIN_REL_SD) for m in fit if m.sd is not None and m.value > 0}
+    if not rel:
+        raise ConfigError(f"--weigh-by-sd: none of the {len(fit)} points in the fit has sd=<value> in its "
+                          "uncertainty column (validation/collect writes it for sweeps with runs >= 2)")
+    median = float(np.median(list(rel.values())))
+    desc = (f"by run-to-run sd: relative error x {100 * median:.3g} % / the point's relative sd "
+            f"(>= {100 * MIN_REL_SD:g} %); {len(rel)} of {len(fit)} fit points carry sd=, the others weigh 1")
+    return {i: median / r for i, r in rel.items()}, desc
+
+
 def calibrate(points: Sequence[Measurement], cfg: SystemConfig, params: Sequence[str] | None = None, *,
               holdout: float | None = None, holdout_by: str | None = None,
               holdout_values: Sequence[str] | None = None, seed: int = 0, joint: bool = False,
@@ -792,10 +817,11 @@ def calibrate(points: Sequence[Measurement], cfg: SystemConfig, params: Sequence
               name: str | None = None, score_all: bool = True, jobs: int = 1, jacobian: str = "broyden",
               progress: Callable[[str], None] | None = None,
               exclude_metrics: Sequence[str] = (), fold: tuple[int, int] | None = None,
-              per_machine: Sequence[str] = ()) -> CalibrationResult:
+              per_machine: Sequence[str] = (), weigh_by_sd: bool = False) -> CalibrationResult:
     """Fit `params` (default: default_parameters) on the non-held-out points; points whose metric
     is in `exclude_metrics` stay out of the fit (recorded as excluded) but can still be validated.
-    Parameters of the `per_machine` sections are fitted once per machine (machine_params)."""
+    Parameters of the `per_machine` sections are fitted once per machine (machine_params).
+    weigh_by_sd: weigh each point by its measured run-to-run spread (sd_weights)."""
     if jacobian not in ("broyden", "2-point"):
         raise ConfigError(f"jacobian {jacobian!r}: use broyden or 2-point")
     t_start = time.perf_counter()
@@ -822,6 +848,7 @@ def calibrate(points: Sequence[Measurement], cfg: SystemConfig, params: Sequence
             excluded.append(f"{m.id}: measured 0 (relative error undefined)")
             continue
         fit.append(m)
+    weights, weighting = sd_weights(fit) if weigh_by_sd else ({}, UNWEIGHTED)
     plist = make_params(cfg, params if params else default_parameters(fit))
     plist += machine_params(cfg, plist, fit, per_machine)
     if not plist:
@@ -839,7 +866,7 @@ def calibrate(points: Sequence[Measurement], cfg: SystemConfig, params: Sequence
             continue
         t0 = time.perf_counter()
         sparams = [dataclasses.replace(p, start=_value(cur, p.name)) for p in sparams]
-        st = _Stage(cur, sparams, spoints, backends, diff_step, jobs=jobs)
+        st = _Stage(cur, sparams, spoints, backends, diff_step, jobs=jobs, weights=weights)
         st.start_pool()
         try:
             rep = _run_stage(st, sname, sparams, spoints, diff_step, max_nfev, say, t0, jacobian)
@@ -862,7 +889,7 @@ def calibrate(points: Sequence[Measurement], cfg: SystemConfig, params: Sequence
     res = CalibrationResult(cfg=out_cfg, start_cfg=cfg, params=plist, fitted=fitted, fit_points=fit,
                             heldout_points=held, excluded=excluded, holdout=desc, seed=seed, stages=reports,
                             wall_s=0.0, measurement_files=sorted({m.file for m in points}),
-                            jacobian=jacobian)
+                            jacobian=jacobian, weighting=weighting)
     if score_all:
         pred = Predictor(backends)
         t0 = time.perf_counter()
@@ -965,6 +992,7 @@ def calibration_tables(res: CalibrationResult, command: str = "") -> dict[str, d
                   else "finite differences (2-point) at every iteration")),
         "free_parameters": [p.name for p in res.params],
         "fitted_parameters": sorted(res.fitted),
+        "weighting": res.weighting,
         "stages": [f"{s.name}: {', '.join(s.params) or '-'} on {s.n_points} points, {s.nfev} evaluations, "
                    f"{s.model_calls} model calls, {s.wall_s:.1f} s ({s.status})" for s in res.stages],
         "wall_s": round(res.wall_s, 2),

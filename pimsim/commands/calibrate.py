@@ -40,6 +40,9 @@ def register(sub) -> None:
                         "evaluation per iteration), or finite differences at every iteration")
     p.add_argument("--max-nfev", type=int, default=40, help="residual evaluations per stage (default 40)")
     p.add_argument("--diff-step", type=float, default=0.02, help="relative finite-difference step (default 0.02)")
+    p.add_argument("--weigh-by-sd", action="store_true",
+                   help="weigh each point by its measured run-to-run spread (sd=<value> in the uncertainty "
+                        "column): relative error / relative sd; points without sd= weigh as the median")
     p.add_argument("--exclude-metric", action="append", default=[], metavar="METRIC",
                    help="leave points of this metric out of the fit (repeatable), e.g. inter_dpu_time; "
                         "they are recorded as excluded and still validated")
@@ -88,7 +91,7 @@ def handle(args) -> dict:
                     seed=args.seed, joint=args.joint, max_nfev=args.max_nfev, diff_step=args.diff_step,
                     name=args.name or out_path.stem, progress=progress, jobs=args.jobs,
                     jacobian=args.jacobian, exclude_metrics=tuple(args.exclude_metric),
-                    per_machine=_sections(args.per_machine))
+                    per_machine=_sections(args.per_machine), weigh_by_sd=args.weigh_by_sd)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     write_preset(res, str(out_path), command=command)
     out = res.to_dict()
@@ -121,7 +124,8 @@ def _cross_validate(args, points, cfg, params, command, progress) -> dict:
     cv = cross_validate(points, cfg, params or None, k=args.cv, seed=args.seed, jobs=args.jobs,
                         progress=progress, joint=args.joint, max_nfev=args.max_nfev,
                         diff_step=args.diff_step, jacobian=args.jacobian,
-                        exclude_metrics=tuple(args.exclude_metric), per_machine=_sections(args.per_machine))
+                        exclude_metrics=tuple(args.exclude_metric), per_machine=_sections(args.per_machine),
+                        weigh_by_sd=args.weigh_by_sd)
     out = cv.to_dict()
     if args.report:
         out["report_files"] = write_cv_report(cv, args.report, command=command)
@@ -149,6 +153,7 @@ def print_summary(out: dict) -> None:
 
     print(f"wrote {out['out']} ({out['n_fit_points']} points fitted, {out['n_heldout_points']} held out: "
           f"{out['holdout']}; {out['wall_s']:.1f} s)")
+    print(f"weighting: {out['weighting']}")
     print(f"\n  {'parameter':<34} {'start':>12} {'fitted':>12}   bounds")
     for p in out["parameters"]:
         print(f"  {p['name']:<34} {p['start']:>12.5g} {p['fitted']:>12.5g}   {p['lo']:.4g} .. {p['hi']:.4g}")
