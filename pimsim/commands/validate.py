@@ -41,7 +41,8 @@ def handle(args) -> dict:
     files = args.measurements or [str(f) for f in ms.default_files()]
     points = ms.load(files)
     points = ms.select_systems(points, args.system)
-    res = validate(points, cfg, files=files, jobs=args.jobs, predictor=Predictor(progress=None if args.quiet else _progress()))
+    predictor = Predictor(progress=None if args.quiet else _progress())
+    res = validate(points, cfg, files=files, jobs=args.jobs, predictor=predictor)
     out = res.to_dict(points=args.points)
     if args.report:
         command = "pimsim " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if sys.argv[1:2] == ["validate"] \
