@@ -53,3 +53,14 @@ def test_what_if_scenarios_move_the_parts_they_should(capsys):
     # a faster DMA engine helps streaming kernels, hardly the compute-bound one (software multiply)
     assert base["VA"]["dpu_kernel"] / fast_dma["VA"]["dpu_kernel"] > 1.1
     assert base["GEMV"]["dpu_kernel"] / fast_dma["GEMV"]["dpu_kernel"] < 1.07
+
+
+def test_scaling_projection_sweeps_to_the_whole_system(tmp_path, capsys):
+    ex = load_example("scaling_projection")
+    times = ex.main(str(tmp_path / "red.png"))
+    assert "2556    40" in capsys.readouterr().out
+    kernels = [times[d]["dpu_kernel"] for d in ex.DPUS]
+    assert all(a > b for a, b in zip(kernels, kernels[1:]))                   # more DPUs, shorter kernel
+    for d in ex.DPUS[1:]:                                                      # never better than linear
+        assert kernels[0] / times[d]["dpu_kernel"] <= d / ex.DPUS[0] * 1.001
+    assert (tmp_path / "red.png").stat().st_size > 1000
