@@ -47,6 +47,9 @@ METRICS: dict[str, dict[str, float]] = {
     "dpu_cycles": {"DPU cycles": 1.0, "cycles": 1.0},
 }
 
+# the one item of the free-text uncertainty column pimsim reads: sd=<number>
+SD_ITEM = re.compile(r"(?<![\w.])sd\s*=\s*([^\s;,]*)")
+
 DEFAULT_DIR = Path(__file__).resolve().parents[2] / "validation" / "measurements"
 
 
@@ -117,9 +120,6 @@ def _int(value: str, field: str, where: str, *, minimum: int, optional: bool) ->
         raise MeasurementError(f"{where}: field {field!r} = {value!r}: expected an integer >= {minimum}"
                                + (" or blank" if optional else ""))
     return int(f)
-
-
-SD_ITEM = re.compile(r"(?<![\w.])sd\s*=\s*([^\s;,]*)")
 
 
 def _sd(text: str, where: str) -> float | None:

@@ -70,6 +70,7 @@ def print_summary(out: dict) -> None:
             print(f"  {n:>4} points  {name}" + (f"  ({note.removeprefix(', ')})" if note else ""))
 
     from pimsim.analysis.metrics import interval_text, number_text
+    from pimsim.analysis.validate import spread_rows
 
     def table(title, sc):
         print(f"\n{title}")
@@ -84,7 +85,6 @@ def print_summary(out: dict) -> None:
         table("held-out points (not used in the calibration)",
               {"overall": out["heldout"]["overall"], **out["heldout"]["groups"]})
     table("all points", {"overall": out["overall"], **out["groups"]})
-    from pimsim.analysis.validate import spread_rows
     rows = spread_rows({"overall": out["overall"], **out["groups"]})
     if rows:
         print("\nagainst the measurements' own spread (points whose uncertainty gives sd=)")
