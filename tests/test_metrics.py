@@ -1,6 +1,7 @@
 """Metrics against values computed by hand on a tiny set."""
 import math
 
+import numpy as np
 import pytest
 
 from pimsim.analysis import metrics
@@ -95,3 +96,22 @@ def test_number_and_interval_text():
     assert metrics.interval_text((4.21, 11.66)) == "4.2-11.7"
     assert metrics.interval_text(None) == "-" and metrics.interval_text(None, none="–") == "–"
     assert metrics.interval_text((4.21, 11.66), unit=" %") == "4.2-11.7 %"
+
+
+def test_shared_value_errors_by_hand():
+    # weights 1/m = 1, 0.5, 0.25 (sum 1.75): the weighted median is 1; at 2 the mean error would
+    # be (100 + 0 + 50) / 3 = 50 % against (0 + 50 + 75) / 3 = 41.7 % at 1
+    assert metrics.shared_value_errors([1.0, 2.0, 4.0]) == pytest.approx([0.0, 50.0, 75.0])
+    assert metrics.shared_value_errors([4.0, 1.0, 2.0]) == pytest.approx([75.0, 0.0, 50.0])   # order kept
+    assert metrics.shared_value_errors([10.0, 11.0]) == pytest.approx([0.0, 100 / 11])      # 10 beats 11 (10 %)
+    assert metrics.shared_value_errors([3.0]) == pytest.approx([0.0])
+    assert metrics.shared_value_errors([]).size == 0
+    with pytest.raises(ValueError, match="> 0"):
+        metrics.shared_value_errors([1.0, 0.0])
+
+
+def test_shared_value_is_the_least_mape_of_any_one_value():
+    m = np.array([0.9, 1.7, 1.8, 3.3, 3.4])
+    best = metrics.shared_value_errors(m).mean()
+    for c in np.linspace(0.5, 4.0, 701):
+        assert np.mean(100 * np.abs(c - m) / m) >= best - 1e-9

@@ -7,6 +7,8 @@
 - mape: mean absolute percentage error, 100 * mean(|p - m| / m).
 - median_abs_pct_err, max_abs_pct_err: median and maximum of 100 * |p - m| / m.
 - mean_pct_err: signed mean, 100 * mean((p - m) / m): > 0 means the model over-predicts.
+- shared_value_errors: the absolute % errors of the one value that fits a set of measurements
+  best (their weighted median): the least error any prediction shared by the whole set can have.
 - mape_ci95: [low, high], a 95 % percentile-bootstrap interval of the MAPE (the points resampled
   with replacement, a fixed seed, so it is deterministic): how far the MAPE could move with
   another draw of points of the same kind. It is wide for small groups (e.g. 10 single-DPU
@@ -31,6 +33,21 @@ def abs_pct_errors(measured: Sequence[float], predicted: Sequence[float]) -> np.
     if np.any(m <= 0):
         raise ValueError("percentage errors need measured values > 0")
     return 100.0 * np.abs(p - m) / m
+
+
+def shared_value_errors(measured: Sequence[float]) -> np.ndarray:
+    """100 * |c - m| / m for the one value c that minimises their mean over the set: a median of
+    the measured values weighted by 1/m (the minimiser of sum |c - m| / m is a weighted median,
+    and one lies at a measured value)."""
+    m = np.asarray(measured, dtype=float)
+    if m.size == 0:
+        return m
+    if np.any(m <= 0):
+        raise ValueError("percentage errors need measured values > 0")
+    order = np.sort(m)
+    cum = np.cumsum(1.0 / order)
+    c = order[np.searchsorted(cum, cum[-1] / 2.0)]
+    return 100.0 * np.abs(c - m) / m
 
 
 CI_LEVEL = 0.95

@@ -22,6 +22,9 @@ from pimsim.analysis.predict import GROUPS, Prediction, Predictor
 from pimsim.config import SystemConfig
 
 TRANSFER_GROUPS = ("cpu-dpu", "dpu-cpu")
+# Predictions this close (relative) count as one: a few bytes more of arguments for one workload
+# must not split a set of otherwise equal transfers whose measured times differ by 2x.
+SAME_PREDICTION = 1e-3
 
 
 def _in_group(p: Prediction, group: str) -> bool:
@@ -34,7 +37,7 @@ def score(preds: Iterable[Prediction]) -> dict:
 
     def summ(ps: list[Prediction]) -> dict:
         out = metrics.summary([p.measured_canonical for p in ps], [p.predicted_canonical for p in ps])
-        return {**out, **spread(ps)}
+        return {**out, **spread(ps), **indistinct(ps)}
 
     groups = {}
     for g in GROUPS:
@@ -67,6 +70,40 @@ def spread_rows(scores: dict) -> list[tuple[str, int, int, float]]:
     groups of a {name: summary} table whose points carry a run-to-run sd."""
     return [(name, s["n_with_sd"], s["within_2sd"], s["median_rel_sd_pct"])
             for name, s in scores.items() if s.get("n_with_sd")]
+
+
+def indistinct(preds: Sequence[Prediction]) -> dict:
+    """Points the preset cannot tell apart: sets of two or more points of one metric that get the
+    same prediction, within SAME_PREDICTION (the same inputs to the model, e.g. one transfer call
+    made by different workloads; a set starts at its smallest prediction). Whatever value such a set shares, its error is at least that of the set's best
+    single value (metrics.shared_value_errors). Returns ({} when there is no such set) the number
+    of points in such sets and of sets, that least MAPE over them (`shared_floor_mape`), the
+    model's MAPE over the same points, and `mape_floor`: the least MAPE of all `preds` while
+    those points share their predictions (the other points counted as exact)."""
+    sets: list[list[Prediction]] = []
+    for p in sorted(preds, key=lambda p: (p.m.metric, p.predicted_canonical)):
+        last = sets[-1][0] if sets else None
+        if (last is not None and last.m.metric == p.m.metric
+                and p.predicted_canonical <= last.predicted_canonical * (1 + SAME_PREDICTION)):
+            sets[-1].append(p)
+        else:
+            sets.append([p])
+    shared = [ps for ps in sets if len(ps) > 1]
+    if not shared:
+        return {}
+    floor = [e for ps in shared for e in metrics.shared_value_errors([p.measured_canonical for p in ps])]
+    model = [abs(p.pct_err) for ps in shared for p in ps]
+    return {"n_shared": len(floor), "shared_sets": len(shared),
+            "shared_floor_mape": sum(floor) / len(floor), "shared_mape": sum(model) / len(model),
+            "mape_floor": sum(floor) / len(preds)}
+
+
+def indistinct_rows(scores: dict) -> list[tuple[str, int, int, float, float, float, float]]:
+    """(group, points in shared-prediction sets, sets, their least MAPE, the model's MAPE on them,
+    the group's MAPE, the group's least MAPE) for the groups of a {name: summary} table that
+    have such sets."""
+    return [(name, s["n_shared"], s["shared_sets"], s["shared_floor_mape"], s["shared_mape"], s["mape"],
+             s["mape_floor"]) for name, s in scores.items() if s.get("n_shared")]
 
 
 @dataclass
@@ -282,6 +319,18 @@ def write_report(res: ValidationResult, out_dir: str | Path, command: str = "pim
               "error no model could beat on these points.", "",
               "| group | points with sd | within 2 sd | median sd |", "|---|---:|---:|---:|"]
         L += [f"| {g} | {n} | {k} ({100 * k / n:.0f} %) | {med:.1f} % |" for g, n, k, med in spread_table]
+    shared_table = indistinct_rows({"overall": d["overall"], **d["groups"]})
+    if shared_table:
+        L += ["", "### Points the preset cannot tell apart", "",
+              "Sets of points of one metric that get the same prediction: the same inputs to the "
+              "model, e.g. one transfer call made by different workloads. No prediction they share "
+              "can beat the set's best single value (a weighted median of its measured values), so "
+              "their measured spread is error that re-fitting this preset cannot remove; the last "
+              "column is the group's least MAPE while they share it (every other point exact).", "",
+              "| group | points in such sets | sets | least MAPE on them | pimsim on them | group MAPE "
+              "| group's least MAPE |", "|---|---:|---:|---:|---:|---:|---:|"]
+        L += [f"| {g} | {n} | {k} | {fl:.1f} % | {mo:.1f} % | {gm:.1f} % | {gf:.1f} % |"
+              for g, n, k, fl, mo, gm, gf in shared_table]
     L += ["", "### Per workload", ""]
     L += _score_table(d["workloads"], first_col="workload")
     if held:

@@ -70,7 +70,7 @@ def print_summary(out: dict) -> None:
             print(f"  {n:>4} points  {name}" + (f"  ({note.removeprefix(', ')})" if note else ""))
 
     from pimsim.analysis.metrics import interval_text, number_text
-    from pimsim.analysis.validate import spread_rows
+    from pimsim.analysis.validate import indistinct_rows, spread_rows
 
     def table(title, sc):
         print(f"\n{title}")
@@ -91,6 +91,14 @@ def print_summary(out: dict) -> None:
         print(f"  {'group':<22} {'n':>4} {'within 2 sd':>12} {'median sd%':>11}")
         for g, n, k, med in rows:
             print(f"  {g:<22} {n:>4} {f'{k} ({100 * k / n:.0f}%)':>12} {med:>11.1f}")
+    rows = indistinct_rows({"overall": out["overall"], **out["groups"]})
+    if rows:
+        print("\npoints the preset cannot tell apart (same metric, same prediction): the least MAPE any "
+              "shared prediction can reach")
+        print(f"  {'group':<22} {'n':>4} {'sets':>5} {'least%':>7} {'pimsim%':>8} {'group MAPE%':>12} "
+              f"{'group least%':>13}")
+        for g, n, k, fl, mo, gm, gf in rows:
+            print(f"  {g:<22} {n:>4} {k:>5} {fl:>7.1f} {mo:>8.1f} {gm:>12.1f} {gf:>13.1f}")
     table("per workload", out["workloads"])
     if out["unpredicted"]:
         reasons: dict[str, int] = {}
