@@ -480,3 +480,44 @@ def test_cli_weigh_by_sd(tmp_path, capsys):
                      "--params", "transfer.cpu_dpu_serial_gbps"]) == 0
     assert "weighting: by run-to-run sd" in capsys.readouterr().out
     assert 'weighting = "by run-to-run sd' in out.read_text() and "4 of 4 fit points carry sd=" in out.read_text()
+
+
+def test_robust_loss_follows_the_majority_where_least_squares_is_pulled(start_cfg, tmp_path):
+    """Eight points exact, two read 2x (a slow host mode): soft_l1 stays near the eight, as a
+    MAPE-minimising fit should; least squares moves towards the two."""
+    def transfer(cfg, kind, n, nbytes):
+        return cfg.transfer.cpu_dpu_serial_gbps * n ** 0.7
+    rows = []
+    for i, n in enumerate((1, 2, 4, 8, 16, 32, 64, 3, 6, 12)):
+        slow = 2.0 if i in (3, 7) else 1.0
+        rows.append(f"s,box,cpu-dpu,parallel CPU-DPU,{n},,33554432,xfer_bw,{slow * 0.4 * n ** 0.7:.6g},GB/s,")
+    f = tmp_path / "bimodal.csv"
+    f.write_text(HEADER + "\n".join(rows) + "\n")
+    pts = ms.load([f])
+    fit = dict(params=["transfer.cpu_dpu_serial_gbps"], backends=Backends(transfer=transfer), score_all=False)
+    plain = calibrate(pts, start_cfg, **fit)
+    robust = calibrate(pts, start_cfg, loss="soft_l1", loss_scale=0.02, **fit)
+    # least squares on relative errors minimises 8 (c/0.4 - 1)^2 + 2 (c/0.8 - 1)^2: c = 45/106.25
+    assert plain.fitted["transfer.cpu_dpu_serial_gbps"] == pytest.approx(45 / 106.25, rel=0.005)
+    assert robust.fitted["transfer.cpu_dpu_serial_gbps"] == pytest.approx(0.4, rel=0.005)
+    method = calibration_tables(robust)["calibration"]["method"]
+    assert "loss soft_l1 (f_scale 0.02)" in method
+    assert "loss" not in calibration_tables(plain)["calibration"]["method"]
+
+
+@pytest.mark.parametrize("kw, match", [(dict(loss="l1"), "loss 'l1'"), (dict(loss_scale=0.0), "loss scale 0.0"),
+                                       (dict(loss_scale=float("nan")), "loss scale nan")])
+def test_bad_loss_is_an_error(synthetic, start_cfg, kw, match):
+    _, pts = synthetic
+    with pytest.raises(ConfigError, match=match):
+        calibrate(pts, start_cfg, ["ops.add_int32"], backends=Fake().backends(), **kw)
+
+
+def test_cli_loss(tmp_path):
+    f = tmp_path / "m.csv"
+    f.write_text(HEADER + "".join(f"p,s,cpu-dpu,parallel CPU-DPU 32MB/DPU,{n},,33554432,xfer_bw,{0.3 * n ** 0.55:.5g},"
+                                  f"GB/s,\n" for n in (1, 4, 16, 64)))
+    out = tmp_path / "c.toml"
+    assert cli.main(["calibrate", "--measurements", str(f), "--out", str(out), "--loss", "soft_l1",
+                     "--loss-scale", "3", "--quiet", "--params", "transfer.cpu_dpu_serial_gbps"]) == 0
+    assert "loss soft_l1 (f_scale 0.03)" in out.read_text()

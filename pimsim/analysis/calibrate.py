@@ -5,6 +5,9 @@ Method
   scipy.optimize.least_squares (trust-region reflective, bounded), finite-difference Jacobian.
   With weigh_by_sd (--weigh-by-sd) each relative error is divided by the point's relative
   run-to-run sd (sd_weights), so a noisy point pulls the fit less than a steady one.
+  loss (--loss) is least_squares' loss on those residuals: 'linear' (the default) minimises
+  their sum of squares; 'soft_l1' grows like |r| beyond loss_scale, which is what a MAPE
+  counts, so a few far-off points (e.g. the slow mode of a bimodal host) pull the fit less.
   Parameters are optimised in normalised form z = value / scale (scale = the starting value),
   so one relative step size suits all of them.
 - Held-out points never enter the fit: the split is made first (split_points) and only the
@@ -84,6 +87,9 @@ FIT_FAILURE_RESIDUAL = 10.0   # residual of a point whose model call fails mid-f
 # uncertainty column), at least this much, so a sd of 0 (a deterministic counter) stays finite
 MIN_REL_SD = 1e-3
 UNWEIGHTED = "none: every point's relative error counts alike"
+# scipy.optimize.least_squares losses; 'linear' is plain least squares
+LOSSES = ("linear", "soft_l1", "huber", "cauchy", "arctan")
+DEFAULT_LOSS_SCALE = 0.05     # f_scale of a robust loss: relative errors beyond 5 % count ~linearly
 # A parameter whose 1 % change (of its start value) moves no point by even 0.001 % is not
 # constrained by the points (e.g. a per-call overhead under 32 MB transfers): it is left at its
 # start value, not "fitted" to wherever the optimiser's flat direction takes it.
@@ -624,6 +630,8 @@ class CalibrationResult:
     measurement_files: list[str] = field(default_factory=list)
     jacobian: str = "broyden"
     weighting: str = UNWEIGHTED
+    loss: str = "linear"
+    loss_scale: float = DEFAULT_LOSS_SCALE
 
     def to_dict(self) -> dict:
         return {
@@ -715,7 +723,8 @@ class _SparseBroyden:
 
 
 def _run_stage(st: _Stage, sname: str, sparams: list[Param], spoints: list[Measurement], diff_step: float,
-               max_nfev: int, say: Callable[[str], None], t0: float, jacobian: str = "broyden") -> StageReport:
+               max_nfev: int, say: Callable[[str], None], t0: float, jacobian: str = "broyden",
+               loss: str = "linear", loss_scale: float = DEFAULT_LOSS_SCALE) -> StageReport:
     failed, unconstrained = st.probe()
     st.failed = failed
     for f in failed:
@@ -772,7 +781,8 @@ def _run_stage(st: _Stage, sname: str, sparams: list[Param], spoints: list[Measu
         else:
             jac = "2-point"
         sol = least_squares(fun, z[cols], bounds=(lb[cols], ub[cols]), method="trf", jac=jac,
-                            diff_step=diff_step, x_scale=1.0, ftol=1e-4, xtol=1e-4, gtol=1e-8, max_nfev=max_nfev)
+                            diff_step=diff_step, x_scale=1.0, ftol=1e-4, xtol=1e-4, gtol=1e-8, max_nfev=max_nfev,
+                            loss=loss, f_scale=loss_scale)
         z[cols] = sol.x
         nfev, njev = nfev + int(sol.nfev), njev + int(sol.njev or 0)
         messages.append(sol.message)
@@ -817,13 +827,19 @@ def calibrate(points: Sequence[Measurement], cfg: SystemConfig, params: Sequence
               name: str | None = None, score_all: bool = True, jobs: int = 1, jacobian: str = "broyden",
               progress: Callable[[str], None] | None = None,
               exclude_metrics: Sequence[str] = (), fold: tuple[int, int] | None = None,
-              per_machine: Sequence[str] = (), weigh_by_sd: bool = False) -> CalibrationResult:
+              per_machine: Sequence[str] = (), weigh_by_sd: bool = False, loss: str = "linear",
+              loss_scale: float = DEFAULT_LOSS_SCALE) -> CalibrationResult:
     """Fit `params` (default: default_parameters) on the non-held-out points; points whose metric
     is in `exclude_metrics` stay out of the fit (recorded as excluded) but can still be validated.
     Parameters of the `per_machine` sections are fitted once per machine (machine_params).
-    weigh_by_sd: weigh each point by its measured run-to-run spread (sd_weights)."""
+    weigh_by_sd: weigh each point by its measured run-to-run spread (sd_weights).
+    loss, loss_scale: scipy least_squares' loss and f_scale (a relative error: 0.05 = 5 %)."""
     if jacobian not in ("broyden", "2-point"):
         raise ConfigError(f"jacobian {jacobian!r}: use broyden or 2-point")
+    if loss not in LOSSES:
+        raise ConfigError(f"loss {loss!r}: use one of {', '.join(LOSSES)}")
+    if not (isinstance(loss_scale, (int, float)) and math.isfinite(loss_scale) and loss_scale > 0):
+        raise ConfigError(f"loss scale {loss_scale!r}: expected a relative error > 0 (e.g. 0.05 for 5 %)")
     t_start = time.perf_counter()
     say = progress or (lambda s: None)
     backends = backends or Backends()
@@ -869,7 +885,8 @@ def calibrate(points: Sequence[Measurement], cfg: SystemConfig, params: Sequence
         st = _Stage(cur, sparams, spoints, backends, diff_step, jobs=jobs, weights=weights)
         st.start_pool()
         try:
-            rep = _run_stage(st, sname, sparams, spoints, diff_step, max_nfev, say, t0, jacobian)
+            rep = _run_stage(st, sname, sparams, spoints, diff_step, max_nfev, say, t0, jacobian,
+                             loss, loss_scale)
         finally:
             st.close()
         excluded += st.failed
@@ -889,7 +906,7 @@ def calibrate(points: Sequence[Measurement], cfg: SystemConfig, params: Sequence
     res = CalibrationResult(cfg=out_cfg, start_cfg=cfg, params=plist, fitted=fitted, fit_points=fit,
                             heldout_points=held, excluded=excluded, holdout=desc, seed=seed, stages=reports,
                             wall_s=0.0, measurement_files=sorted({m.file for m in points}),
-                            jacobian=jacobian, weighting=weighting)
+                            jacobian=jacobian, weighting=weighting, loss=loss, loss_scale=loss_scale)
     if score_all:
         pred = Predictor(backends)
         t0 = time.perf_counter()
@@ -989,7 +1006,8 @@ def calibration_tables(res: CalibrationResult, command: str = "") -> dict[str, d
         "measurements": res.measurement_files, "holdout": res.holdout, "seed": res.seed,
         "method": ("scipy.optimize.least_squares (trf, bounded) on relative error; Jacobian: "
                + ("finite differences at the start, sparse Broyden updates after" if res.jacobian == "broyden"
-                  else "finite differences (2-point) at every iteration")),
+                  else "finite differences (2-point) at every iteration")
+               + ("" if res.loss == "linear" else f"; loss {res.loss} (f_scale {res.loss_scale:g})")),
         "free_parameters": [p.name for p in res.params],
         "fitted_parameters": sorted(res.fitted),
         "weighting": res.weighting,

@@ -43,6 +43,12 @@ def register(sub) -> None:
     p.add_argument("--weigh-by-sd", action="store_true",
                    help="weigh each point by its measured run-to-run spread (sd=<value> in the uncertainty "
                         "column): relative error / relative sd; points without sd= weigh as the median")
+    p.add_argument("--loss", choices=["linear", "soft_l1", "huber", "cauchy", "arctan"], default="linear",
+                   help="least-squares loss on the relative errors: linear (sum of squares, default), or a "
+                        "robust one (soft_l1 grows like |error| beyond --loss-scale, as a MAPE does)")
+    p.add_argument("--loss-scale", type=float, metavar="PCT",
+                   help="relative error (%%) beyond which a robust loss counts errors about linearly "
+                        "(default 5)")
     p.add_argument("--exclude-metric", action="append", default=[], metavar="METRIC",
                    help="leave points of this metric out of the fit (repeatable), e.g. inter_dpu_time; "
                         "they are recorded as excluded and still validated")
@@ -91,7 +97,8 @@ def handle(args) -> dict:
                     seed=args.seed, joint=args.joint, max_nfev=args.max_nfev, diff_step=args.diff_step,
                     name=args.name or out_path.stem, progress=progress, jobs=args.jobs,
                     jacobian=args.jacobian, exclude_metrics=tuple(args.exclude_metric),
-                    per_machine=_sections(args.per_machine), weigh_by_sd=args.weigh_by_sd)
+                    per_machine=_sections(args.per_machine), weigh_by_sd=args.weigh_by_sd,
+                    **_loss_options(args))
     out_path.parent.mkdir(parents=True, exist_ok=True)
     write_preset(res, str(out_path), command=command)
     out = res.to_dict()
@@ -112,6 +119,14 @@ def handle(args) -> dict:
     return out
 
 
+def _loss_options(args) -> dict:
+    """--loss and --loss-scale (a percentage) as calibrate's keywords; calibrate checks them."""
+    out = {"loss": args.loss}
+    if args.loss_scale is not None:
+        out["loss_scale"] = args.loss_scale / 100
+    return out
+
+
 def _sections(specs: list[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(s.strip() for spec in specs for s in spec.split(",") if s.strip()))
 
@@ -125,7 +140,7 @@ def _cross_validate(args, points, cfg, params, command, progress) -> dict:
                         progress=progress, joint=args.joint, max_nfev=args.max_nfev,
                         diff_step=args.diff_step, jacobian=args.jacobian,
                         exclude_metrics=tuple(args.exclude_metric), per_machine=_sections(args.per_machine),
-                        weigh_by_sd=args.weigh_by_sd)
+                        weigh_by_sd=args.weigh_by_sd, **_loss_options(args))
     out = cv.to_dict()
     if args.report:
         out["report_files"] = write_cv_report(cv, args.report, command=command)
