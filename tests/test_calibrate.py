@@ -521,3 +521,11 @@ def test_cli_loss(tmp_path):
     assert cli.main(["calibrate", "--measurements", str(f), "--out", str(out), "--loss", "soft_l1",
                      "--loss-scale", "3", "--quiet", "--params", "transfer.cpu_dpu_serial_gbps"]) == 0
     assert "loss soft_l1 (f_scale 0.03)" in out.read_text()
+
+
+def test_cli_loss_scale_without_a_robust_loss_is_an_error(tmp_path, capsys):
+    f = tmp_path / "m.csv"
+    f.write_text(HEADER + "p,s,cpu-dpu,parallel CPU-DPU 32MB/DPU,4,,33554432,xfer_bw,1.2,GB/s,\n")
+    assert cli.main(["calibrate", "--measurements", str(f), "--out", str(tmp_path / "c.toml"),
+                     "--loss-scale", "3", "--quiet", "--params", "transfer.cpu_dpu_serial_gbps"]) != 0
+    assert "--loss-scale 3: only a robust --loss uses it" in capsys.readouterr().err

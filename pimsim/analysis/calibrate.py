@@ -643,6 +643,7 @@ class CalibrationResult:
             "fit_points": [m.id for m in self.fit_points], "heldout_points": [m.id for m in self.heldout_points],
             "excluded": self.excluded,
             "weighting": self.weighting,
+            "loss": self.loss, "loss_scale": self.loss_scale,
             "stages": [dataclasses.asdict(s) for s in self.stages], "wall_s": self.wall_s,
             "metrics": self.metrics,
         }

@@ -75,11 +75,12 @@ def spread_rows(scores: dict) -> list[tuple[str, int, int, float]]:
 def indistinct(preds: Sequence[Prediction]) -> dict:
     """Points the preset cannot tell apart: sets of two or more points of one metric that get the
     same prediction, within SAME_PREDICTION (the same inputs to the model, e.g. one transfer call
-    made by different workloads; a set starts at its smallest prediction). Whatever value such a set shares, its error is at least that of the set's best
-    single value (metrics.shared_value_errors). Returns ({} when there is no such set) the number
-    of points in such sets and of sets, that least MAPE over them (`shared_floor_mape`), the
-    model's MAPE over the same points, and `mape_floor`: the least MAPE of all `preds` while
-    those points share their predictions (the other points counted as exact)."""
+    made by different workloads; a set starts at its smallest prediction). Whatever value such a
+    set shares, its error is at least that of the set's best single value
+    (metrics.shared_value_errors). Returns ({} when there is no such set) the number of points in
+    such sets and of sets, that least MAPE over them (`shared_floor_mape`), the model's MAPE over
+    the same points (`shared_mape`), and `mape_floor`: the least MAPE of all `preds` while those
+    points share their predictions (the other points counted as exact)."""
     sets: list[list[Prediction]] = []
     for p in sorted(preds, key=lambda p: (p.m.metric, p.predicted_canonical)):
         last = sets[-1][0] if sets else None

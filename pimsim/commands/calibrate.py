@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from pimsim.cli import add_common, add_point_options
+from pimsim.errors import ConfigError
 
 
 def register(sub) -> None:
@@ -68,7 +69,6 @@ def handle(args) -> dict:
     from pimsim.analysis import measurements as ms
     from pimsim.analysis.calibrate import calibrate, write_preset
     from pimsim.config import load_preset
-    from pimsim.errors import ConfigError
 
     if args.holdout is not None and args.holdout_by is None and not 0 < args.holdout < 1:
         raise ConfigError(f"--holdout {args.holdout}: expected a fraction between 0 and 1")
@@ -123,6 +123,9 @@ def _loss_options(args) -> dict:
     """--loss and --loss-scale (a percentage) as calibrate's keywords; calibrate checks them."""
     out = {"loss": args.loss}
     if args.loss_scale is not None:
+        if args.loss == "linear":
+            raise ConfigError(f"--loss-scale {args.loss_scale:g}: only a robust --loss uses it "
+                              "(soft_l1, huber, cauchy, arctan); --loss is linear")
         out["loss_scale"] = args.loss_scale / 100
     return out
 
