@@ -230,3 +230,43 @@ def test_rows_of_a_real_run_carry_the_dpu_cycles_pimsim_predicts(tmp_path):
     cfg = load_preset("upmem-2556")
     kernel_cycles = (preds["dpu_kernel_time"].predicted * 1e3 - cfg.launch.launch_overhead_us) * cfg.dpu.freq_mhz
     assert cyc.predicted == pytest.approx(kernel_cycles, rel=0.01)
+
+
+TABLE_SWEEP = ROOT / "validation" / "collect" / "sweep_upimulator_table.toml"
+TABLE = ROOT / "validation" / "measurements" / "upimulator_hw_times_ms.csv"
+
+
+def test_upimulator_table_sweep_repeats_every_measured_experiment():
+    """The sweep for repeating the uPIMulator table on one's own machine holds every experiment
+    of the table, and pimsim replays each of its rows with the model call it uses for the
+    table's row (MLP aside: the table's host pushed the weights up front, the C host does not)."""
+    from pimsim.analysis import measurements as ms
+    from pimsim.analysis.predict import UPIMULATOR_TABLE, plan
+    from pimsim.workloads import prim
+    c = _collect_module()
+    pts = c.load_sweep(TABLE_SWEEP)
+    with open(TABLE) as f:
+        table = {(r["benchmark"], int(r["num_dpus"]), int(r["data_prep_param"])) for r in csv.DictReader(f)}
+    swept = {(c.WORKLOADS[p.workload][1], p.nr_dpus, p.model_size()): p for p in pts}
+    assert table <= set(swept)
+    assert {w for w, _, _ in set(swept) - table} == {"HST-L", "SCAN-RSS", "TS"}
+    assert all(p.nr_tasklets == 16 and p.runs >= 2 and p.scaling == "strong" for p in pts)
+
+    def row(wl, d, size, variant):
+        return ms.parse_row({"source": "t", "system": "s", "workload": wl, "variant": variant, "nr_dpus": str(d),
+                             "nr_tasklets": "16", "size": str(size), "metric": "dpu_kernel_time", "value": "1",
+                             "unit": "ms", "uncertainty": ""}, "t.csv", 2)
+    def call(wl, d, size, variant):
+        """(model call without its parameters, every parameter with the workload's defaults filled in)"""
+        q = plan(row(wl, d, size, variant)).query
+        params = {**prim.module(wl).PARAMS, **dict(q[5])}
+        if wl == "BS" and params["queries"] == 0:      # 0: the table's rule, size / 8
+            params["queries"] = size // 8
+        return q[:5], params
+
+    for wl, d, size in sorted(table):
+        collected = call(wl, d, size, swept[(wl, d, size)].variant("upmem"))
+        measured = call(wl, d, size, f"PrIM; {UPIMULATOR_TABLE}")
+        if wl == "MLP":
+            assert measured[1].pop("weights_upfront") == 1 and collected[1].pop("weights_upfront") == 0
+        assert collected == measured, (wl, d, size)
