@@ -388,6 +388,8 @@ def test_points_predicted_alike_get_their_least_error(tmp_path, capsys):
     assert g["mape_floor"] == pytest.approx(125 / 4)            # VA counted as exact
     assert "n_shared" not in score(preds)["groups"]["dpu-cpu"]  # alone in its metric
     assert indistinct_rows({"cpu-dpu": g, "dpu-cpu": {"n": 1}})[0][:3] == ("cpu-dpu", 3, 1)
+    # predictions of several fits (cross-validation): "predicted alike" means nothing there
+    assert "n_shared" not in score(preds, one_preset=False)["groups"]["cpu-dpu"]
 
 
 def test_cli_and_report_list_points_predicted_alike(tmp_path, capsys):

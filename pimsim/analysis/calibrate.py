@@ -934,7 +934,7 @@ class CrossValidation:
     wall_s: float
 
     def score(self) -> dict:
-        return score(self.predictions)
+        return score(self.predictions, one_preset=False)    # each fold's points by another fit
 
     def to_dict(self) -> dict:
         return {

@@ -31,13 +31,15 @@ def _in_group(p: Prediction, group: str) -> bool:
     return p.group in TRANSFER_GROUPS if group == "transfers" else p.group == group
 
 
-def score(preds: Iterable[Prediction]) -> dict:
-    """{overall, groups, workloads} over the scorable predictions."""
+def score(preds: Iterable[Prediction], one_preset: bool = True) -> dict:
+    """{overall, groups, workloads} over the scorable predictions. one_preset=False (predictions
+    of several fits, as in cross-validation) leaves out the points predicted alike (indistinct),
+    which only mean something for one preset."""
     preds = [p for p in preds if p.scorable]
 
     def summ(ps: list[Prediction]) -> dict:
         out = metrics.summary([p.measured_canonical for p in ps], [p.predicted_canonical for p in ps])
-        return {**out, **spread(ps), **indistinct(ps)}
+        return {**out, **spread(ps), **(indistinct(ps) if one_preset else {})}
 
     groups = {}
     for g in GROUPS:
