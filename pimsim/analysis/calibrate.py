@@ -543,12 +543,11 @@ class _Stage:
     def residuals_at(self, z: np.ndarray, rows: list[int], deps_override: tuple) -> np.ndarray:
         out = np.empty(len(rows))
         for k, i in enumerate(rows):
-            m, pl = self.points[i], self.plans[i]
+            pl = self.plans[i]
             ok, val = self._call(pl.query, z, deps_override)
             if ok and pl.key is not None:
                 val = val.get(pl.key)
-            meas = m.canonical_value
-            out[k] = FIT_FAILURE_RESIDUAL if (not ok or val is None) else self.weights[i] * (float(val) - meas) / meas
+            out[k] = self._residual(i, float(val) if ok and val is not None else None)
         return out
 
     def _step(self, z0: np.ndarray, j: int, lb: np.ndarray, ub: np.ndarray) -> float:
@@ -605,12 +604,18 @@ class _Stage:
         return out
 
     def residuals(self, z: np.ndarray) -> np.ndarray:
-        preds = self.predictions(z)
-        r = np.empty(len(preds))
-        for i, (m, v) in enumerate(zip(self.points, preds)):
-            meas = m.canonical_value
-            r[i] = FIT_FAILURE_RESIDUAL if v is None else self.weights[i] * (v - meas) / meas
-        return r
+        return np.array([self._residual(i, v) for i, v in enumerate(self.predictions(z))])
+
+    def _residual(self, i: int, predicted: float | None) -> float:
+        """Point i's weighted relative error (FIT_FAILURE_RESIDUAL when its model call failed)."""
+        if predicted is None:
+            return FIT_FAILURE_RESIDUAL
+        meas = self.points[i].canonical_value
+        return self.weights[i] * (predicted - meas) / meas
+
+    def mape(self, r: np.ndarray, rows) -> float:
+        """MAPE (%) of residuals r of points `rows`, the weights taken out."""
+        return float(100 * np.mean(np.abs(r / self.weights[rows])))
 
 
 @dataclass
@@ -772,7 +777,7 @@ def _run_stage(st: _Stage, sname: str, sparams: list[Param], spoints: list[Measu
             seen[tuple(np.asarray(zb, float))] = r
             evals[0] += 1
             say(f"  [{sname}] evaluation {evals[0]} ({len(cols)} parameter(s), {len(rows_g)} points): MAPE "
-                f"{100 * np.mean(np.abs(r / st.weights[rows_g])):.2f} % ({st.calls} model calls, "
+                f"{st.mape(r, rows_g):.2f} % ({st.calls} model calls, "
                 f"{time.perf_counter() - t0:.0f} s)")
             return r
 
@@ -791,8 +796,8 @@ def _run_stage(st: _Stage, sname: str, sparams: list[Param], spoints: list[Measu
     r_end = st.residuals(z)[good]
     rep.nfev, rep.njev, rep.model_calls = nfev, njev, st.calls
     rep.cost_start, rep.cost_end = float(0.5 * np.sum(r0 ** 2)), float(0.5 * np.sum(r_end ** 2))
-    rep.mape_start = float(100 * np.mean(np.abs(r0 / st.weights[good])))
-    rep.mape_end = float(100 * np.mean(np.abs(r_end / st.weights[good])))
+    rep.mape_start = st.mape(r0, good)
+    rep.mape_end = st.mape(r_end, good)
     rep.status = f"{len(messages)} independent block(s): " + "; ".join(dict.fromkeys(messages))
     rep.wall_s = time.perf_counter() - t0
     say(f"  [{sname}] {len(free)} parameter(s), {rep.n_points} points, {rep.n_queries} model queries: "
@@ -811,7 +816,7 @@ def sd_weights(fit: Sequence[Measurement]) -> tuple[dict[str, float], str]:
     """({point id: weight}, description) for a fit weighted by measured spread: a point's
     relative error is divided by its relative run-to-run sd (at least MIN_REL_SD), scaled so a
     point at the median relative sd weighs 1; points without sd= weigh 1 (as if at the median)."""
-    rel = {m.id: max(m.sd / m.value, MIN_REL_SD) for m in fit if m.sd is not None and m.value > 0}
+    rel = {m.id: max(m.rel_sd, MIN_REL_SD) for m in fit if m.rel_sd is not None}
     if not rel:
         raise ConfigError(f"--weigh-by-sd: none of the {len(fit)} points in the fit has sd=<value> in its "
                           "uncertainty column (validation/collect writes it for sweeps with runs >= 2)")

@@ -89,6 +89,11 @@ class Measurement:
         return None if self.sd is None else self.sd * METRICS[self.metric][self.unit]
 
     @property
+    def rel_sd(self) -> float | None:
+        """sd / value (None without sd, or for a value of 0, where it has no meaning)."""
+        return None if self.sd is None or self.value <= 0 else self.sd / self.value
+
+    @property
     def experiment(self) -> tuple:
         """Points with the same experiment come from one run (e.g. the four time metrics of
         one PrIM run); held-out splits keep them together."""

@@ -47,7 +47,7 @@ def shared_value_errors(measured: Sequence[float]) -> np.ndarray:
     order = np.sort(m)
     cum = np.cumsum(1.0 / order)
     c = order[np.searchsorted(cum, cum[-1] / 2.0)]
-    return 100.0 * np.abs(c - m) / m
+    return abs_pct_errors(m, np.full_like(m, c))
 
 
 CI_LEVEL = 0.95

@@ -64,7 +64,7 @@ def spread(preds: Sequence[Prediction]) -> dict:
         return {}
     within = sum(abs(p.predicted_canonical - p.measured_canonical) <= 2 * p.m.canonical_sd for p in with_sd)
     return {"n_with_sd": len(with_sd), "within_2sd": within,
-            "median_rel_sd_pct": statistics.median(100 * p.m.sd / p.m.value for p in with_sd)}
+            "median_rel_sd_pct": statistics.median(100 * p.m.rel_sd for p in with_sd)}
 
 
 def spread_rows(scores: dict) -> list[tuple[str, int, int, float]]:
